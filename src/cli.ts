@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+/**
+ * `garlicgate` command: runs the router. Bad options → a clear message on stderr and exit code
+ * 2, with nothing created or written (config loading only reads).
+ */
+import { homedir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { ConfigError } from './config/options.js';
+import { loadConfig, usage } from './config/load.js';
+import { createLogger } from './util/log.js';
+import { Router } from './router/router.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let loaded;
+  try {
+    loaded = loadConfig(argv, homedir());
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`garlicgate: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (loaded.help) {
+    process.stdout.write(usage());
+    return 0;
+  }
+  if (loaded.version) {
+    process.stdout.write(`garlicgate ${version()}\n`);
+    return 0;
+  }
+  if (loaded.positionals.length > 0) {
+    process.stderr.write(`garlicgate: unknown command "${loaded.positionals.join(' ')}" (see --help)\n`);
+    return 2;
+  }
+  const log = createLogger(loaded.config.loglevel);
+  const router = new Router(loaded.config, log);
+  try {
+    await router.start();
+  } catch (e) {
+    log.fatal({ err: (e as Error).message }, 'router failed to start');
+    await router.stop().catch(() => undefined);
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string): void => {
+      log.info({ signal: sig }, 'stopping');
+      router.stop().finally(resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`garlicgate: fatal: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

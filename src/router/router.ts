@@ -1,0 +1,277 @@
+/**
+ * The router process core: owns the keys, our signed RouterInfo, the RouterInfo store and the
+ * transports, and dispatches I2NP messages. Thin glue — protocol logic lives in the subsystems.
+ */
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { randomInt } from 'node:crypto';
+import type { Logger } from '../util/log.js';
+import type { RouterConfig } from '../config/options.js';
+import { ensureDir, writeFileAtomic } from '../util/atomic-file.js';
+import { loadOrCreateRouterKeys, type RouterKeys } from './router-keys.js';
+import { loadOrCreateRouterState } from './router-state.js';
+import { buildRouterInfo, routerInfoContentKey, type RouterInfoSettings } from './router-info-builder.js';
+import { RouterInfo } from '../data/router-info.js';
+import { i2pBase64Encode } from '../data/base64.js';
+import { RouterInfoStore } from '../netdb/router-info-store.js';
+import { readReseedZip } from '../netdb/reseed/zipfile.js';
+import { NTCP2Transport } from '../transport/ntcp2/transport.js';
+import type { NTCP2Session } from '../transport/ntcp2/session.js';
+import { I2NPType, type I2NPMessage } from '../i2np/message.js';
+import { decodeDatabaseStore, encodeDatabaseStore, DatabaseStoreType } from '../i2np/database-store.js';
+import { decodeDeliveryStatus, encodeDeliveryStatus } from '../i2np/delivery-status.js';
+import { ProtocolError } from '../util/errors.js';
+
+/** I2NP messages we send expire this long after creation (i2np.rst: short expirations). */
+const I2NP_EXPIRATION_MS = 60_000;
+/** On start, connect out to this many known routers at most. */
+const BOOTSTRAP_CONNECTIONS = 8;
+
+export interface RouterCounters {
+  i2npIn: Record<string, number>;
+  i2npOut: Record<string, number>;
+  i2npDropped: Record<string, number>;
+  routerInfosReceived: number;
+}
+
+export class Router extends EventEmitter {
+  readonly log: Logger;
+  readonly config: RouterConfig;
+  keys!: RouterKeys;
+  store!: RouterInfoStore;
+  ntcp2: NTCP2Transport | undefined;
+  readonly counters: RouterCounters = { i2npIn: {}, i2npOut: {}, i2npDropped: {}, routerInfosReceived: 0 };
+  private current!: RouterInfo;
+  private contentKey = '';
+  private settings!: RouterInfoSettings;
+  private readonly now: () => number;
+  private readonly statusWaiters = new Map<number, (ok: boolean) => void>();
+  private started = false;
+
+  constructor(config: RouterConfig, log: Logger, now: () => number = Date.now) {
+    super();
+    this.config = config;
+    this.log = log;
+    this.now = now;
+  }
+
+  get hash(): Buffer {
+    return this.keys.identity.hash;
+  }
+
+  get routerInfo(): RouterInfo {
+    return this.current;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) throw new Error('router already started');
+    this.started = true;
+    const { config, log } = this;
+    await ensureDir(config.datadir);
+    const { keys, created } = await loadOrCreateRouterKeys(config.datadir);
+    this.keys = keys;
+    const state = await loadOrCreateRouterState(config.datadir);
+    const port = config.port ?? state.ntcp2Port;
+    log.info({ ident: i2pBase64Encode(keys.identity.hash), created, port, netId: config.netid }, created ? 'created a new router identity' : 'loaded router identity');
+    this.settings = {
+      netId: config.netid,
+      host: config.host,
+      port,
+      ntcp2Enabled: config['ntcp2.enabled'],
+      ntcp2Published: config['ntcp2.published'],
+      floodfill: config.floodfill,
+      bandwidth: config.bandwidth,
+    };
+    await this.republish(true);
+    this.store = new RouterInfoStore({ netId: config.netid, ourHash: keys.identity.hash });
+    if (config['reseed.zipfile']) await this.reseedFromZip(config['reseed.zipfile']);
+
+    if (config['ntcp2.enabled']) {
+      const ntcp2 = new NTCP2Transport({
+        staticKey: keys.ntcp2Static,
+        iv: keys.ntcp2Iv,
+        routerInfo: () => this.current,
+        netId: config.netid,
+        host: config.host ?? '0.0.0.0',
+        port,
+        log: log.child({ sub: 'ntcp2' }),
+        maxSessions: config['limits.ntcp2sessions'],
+      });
+      this.ntcp2 = ntcp2;
+      ntcp2.on('established', (s: NTCP2Session, ri: RouterInfo, inbound: boolean) => this.onEstablished(s, ri, inbound));
+      ntcp2.on('routerInfo', (ri: RouterInfo) => this.onRouterInfo(ri));
+      ntcp2.on('message', (m: I2NPMessage, s: NTCP2Session) => this.onMessage(m, s));
+      ntcp2.on('closed', (s: NTCP2Session, reason: unknown) => this.emit('sessionClosed', s, reason));
+      await ntcp2.listen();
+      log.info({ host: config.host ?? '0.0.0.0', port }, 'NTCP2 listening');
+      this.bootstrapConnections();
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const w of this.statusWaiters.values()) w(false);
+    this.statusWaiters.clear();
+    await this.ntcp2?.stop();
+    this.ntcp2 = undefined;
+  }
+
+  /**
+   * Rebuilds and re-signs our RouterInfo when what it says changed (or `force`), writes it
+   * to `<datadir>/router.info` and sends it to connected peers (a DatabaseStore, as routers do
+   * when their RouterInfo changes).
+   */
+  async republish(force = false): Promise<boolean> {
+    const key = routerInfoContentKey(this.settings);
+    if (!force && key === this.contentKey) return false;
+    const published = Math.max(this.now(), (this.current?.published ?? 0) + 1);
+    this.current = buildRouterInfo(this.keys, this.settings, published);
+    this.contentKey = key;
+    await writeFileAtomic(join(this.config.datadir, 'router.info'), this.current.raw);
+    this.log.info({ caps: this.current.caps, published }, 'published RouterInfo');
+    if (this.ntcp2) for (const s of this.ntcp2.sessions()) this.sendRouterInfoTo(s.remoteHash);
+    this.emit('routerInfoChanged', this.current);
+    return true;
+  }
+
+  /** Applies a change of published settings (host, port, caps) and republishes if needed. */
+  async updateSettings(change: Partial<RouterInfoSettings>): Promise<boolean> {
+    this.settings = { ...this.settings, ...change };
+    return this.republish();
+  }
+
+  async reseedFromZip(path: string): Promise<number> {
+    const { routerInfos, rejected } = await readReseedZip(await readFile(path));
+    let added = 0;
+    for (const ri of routerInfos) if (this.store.add(ri, this.now(), true) === true) added++;
+    this.log.info({ file: path, added, rejected }, 'reseeded from zip file');
+    return added;
+  }
+
+  /** Opens (or reuses) an NTCP2 session to a router. */
+  async connect(ri: RouterInfo): Promise<NTCP2Session> {
+    if (!this.ntcp2) throw new Error('NTCP2 is disabled');
+    return this.ntcp2.connect(ri);
+  }
+
+  send(peer: Buffer, msgs: I2NPMessage[]): boolean {
+    if (!this.ntcp2) return false;
+    const ok = this.ntcp2.send(peer, msgs);
+    for (const m of msgs) bump(ok ? this.counters.i2npOut : this.counters.i2npDropped, typeName(m.type));
+    return ok;
+  }
+
+  newMessage(type: I2NPType, payload: Buffer): I2NPMessage {
+    return { type, msgId: randomInt(1, 0xffffffff), expiration: this.now() + I2NP_EXPIRATION_MS, payload };
+  }
+
+  /**
+   * Sends our RouterInfo to a peer in a DatabaseStore with a reply token and resolves true when
+   * the peer's DeliveryStatus for that token comes back (i2np.rst "DatabaseStore": a floodfill
+   * acknowledges a store that carries a reply token; tunnel id 0 means reply directly to the
+   * gateway, which is us).
+   */
+  sendRouterInfoTo(peer: Buffer, timeoutMs = 30_000): Promise<boolean> {
+    const token = randomInt(1, 0xffffffff);
+    const payload = encodeDatabaseStore({
+      key: this.hash,
+      type: DatabaseStoreType.RouterInfo,
+      replyToken: token,
+      replyTunnelId: 0,
+      replyGateway: this.hash,
+      routerInfo: this.current.raw,
+    });
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.statusWaiters.delete(token);
+        resolve(false);
+      }, timeoutMs);
+      timer.unref();
+      this.statusWaiters.set(token, (ok) => {
+        clearTimeout(timer);
+        this.statusWaiters.delete(token);
+        resolve(ok);
+      });
+      if (!this.send(peer, [this.newMessage(I2NPType.DatabaseStore, payload)])) this.statusWaiters.get(token)?.(false);
+    });
+  }
+
+  private bootstrapConnections(): void {
+    const candidates = [...this.store.all()].filter((ri) => {
+      const n = ri.ntcp2();
+      return n?.host !== undefined && n.port !== undefined && n.iv !== undefined;
+    });
+    for (let i = candidates.length - 1; i > 0; i--) {
+      const j = randomInt(0, i + 1);
+      [candidates[i], candidates[j]] = [candidates[j]!, candidates[i]!];
+    }
+    for (const ri of candidates.slice(0, BOOTSTRAP_CONNECTIONS)) {
+      this.connect(ri).catch((e: Error) => this.log.debug({ peer: i2pBase64Encode(ri.hash), err: e.message }, 'bootstrap connection failed'));
+    }
+  }
+
+  private onEstablished(s: NTCP2Session, ri: RouterInfo, inbound: boolean): void {
+    this.log.info({ peer: i2pBase64Encode(ri.hash), inbound }, 'NTCP2 session established');
+    this.onRouterInfo(ri);
+    this.emit('sessionEstablished', s, ri, inbound);
+  }
+
+  private onRouterInfo(ri: RouterInfo): void {
+    this.counters.routerInfosReceived++;
+    // The transport verified the signature before handing it over.
+    const r = this.store.add(ri, this.now(), true);
+    if (r !== true && r !== 'older') this.log.debug({ peer: i2pBase64Encode(ri.hash), reason: r }, 'RouterInfo not stored');
+  }
+
+  private onMessage(m: I2NPMessage, s: NTCP2Session): void {
+    bump(this.counters.i2npIn, typeName(m.type));
+    try {
+      switch (m.type) {
+        case I2NPType.DatabaseStore:
+          return this.onDatabaseStore(m, s);
+        case I2NPType.DeliveryStatus: {
+          const ds = decodeDeliveryStatus(m.payload);
+          const w = this.statusWaiters.get(ds.msgId);
+          if (w) w(true);
+          this.emit('deliveryStatus', ds, s);
+          return;
+        }
+        default:
+          // Tunnel building, garlic and lookups arrive with later subsystems; count and drop.
+          bump(this.counters.i2npDropped, typeName(m.type));
+          this.emit('i2np', m, s);
+      }
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      bump(this.counters.i2npDropped, `${typeName(m.type)}:${e.code}`);
+      this.log.debug({ peer: i2pBase64Encode(s.remoteHash), type: m.type, err: e.message }, 'malformed I2NP message dropped');
+    }
+  }
+
+  private onDatabaseStore(m: I2NPMessage, s: NTCP2Session): void {
+    const ds = decodeDatabaseStore(m.payload);
+    if (ds.type === DatabaseStoreType.RouterInfo && ds.routerInfo) {
+      const ri = RouterInfo.parse(ds.routerInfo);
+      if (!ri.hash.equals(ds.key)) {
+        bump(this.counters.i2npDropped, 'DatabaseStore:key-mismatch');
+        return;
+      }
+      this.counters.routerInfosReceived++;
+      this.store.add(ri, this.now());
+    }
+    // Acknowledge only as a floodfill, and only direct replies (tunnel replies come with tunnels).
+    if (this.config.floodfill && ds.replyToken !== 0 && ds.replyTunnelId === 0 && ds.replyGateway) {
+      const ack = this.newMessage(I2NPType.DeliveryStatus, encodeDeliveryStatus({ msgId: ds.replyToken, timestamp: this.now() }));
+      this.send(ds.replyGateway, [ack]);
+    }
+    this.emit('databaseStore', ds, s);
+  }
+}
+
+function bump(rec: Record<string, number>, key: string): void {
+  rec[key] = (rec[key] ?? 0) + 1;
+}
+
+function typeName(t: number): string {
+  return I2NPType[t] ?? `type${t}`;
+}
