@@ -1,0 +1,298 @@
+/**
+ * One established NTCP2 session (data phase) over a TCP socket: the I/O half around the pure
+ * NTCP2DataPhase. Owns the bounded send queue (packed into frames once per event-loop tick,
+ * respecting socket back-pressure), dispatches received blocks, and terminates on any error.
+ */
+import type { Socket } from 'node:net';
+import type { I2NPMessage } from '../../i2np/message.js';
+import type { RouterInfo } from '../../data/router-info.js';
+import type { Logger } from '../../util/log.js';
+import { ProtocolError } from '../../util/errors.js';
+import { BlockType, TerminationReason, terminationReasonName, type Block } from './blocks.js';
+import type { NTCP2DataPhase } from './data-phase.js';
+import { DEFAULT_MAX_CLOCK_SKEW_MS, checkPeerRouterInfo, unixSeconds, withinSkew } from './handshake-common.js';
+import type { NTCP2Counters } from './counters.js';
+import { bump } from './counters.js';
+
+/** What a session needs from its transport. */
+export interface SessionHost {
+  readonly log: Logger;
+  readonly counters: NTCP2Counters;
+  readonly netId: number;
+  now(): number;
+  maxClockSkewMs?: number;
+  maxSendQueue: number;
+  maxFramePayload: number;
+  /** Probing-resistance delay before answering a data-phase AEAD failure. */
+  aeadFailureDelayMs(): number;
+  onMessage(msg: I2NPMessage, s: NTCP2Session): void;
+  onRouterInfo(ri: RouterInfo, s: NTCP2Session, flood: boolean): void;
+  onClosed(s: NTCP2Session, reason: string): void;
+}
+
+/** How long to wait for the peer to close after we sent a Termination, before destroying. */
+const LINGER_MS = 2_000;
+
+let nextId = 1;
+
+export class NTCP2Session {
+  readonly id = nextId++;
+  /** The peer's router hash (SHA-256 of its RouterIdentity). */
+  readonly remoteHash: Buffer;
+  /** Hex of remoteHash, the key of the transport's session map. */
+  readonly key: string;
+  /** The peer's RouterInfo (from message 3, from connect(), or a later RouterInfo block). */
+  remoteRouterInfo: RouterInfo;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly establishedAt: number;
+  lastActivity: number;
+  bytesIn = 0;
+  bytesOut = 0;
+  messagesIn = 0;
+  messagesOut = 0;
+  closed = false;
+  closeReason: string | undefined;
+
+  private queue: I2NPMessage[] = [];
+  private flushScheduled = false;
+  private waitingDrain = false;
+  private terminating = false;
+
+  constructor(
+    private readonly host: SessionHost,
+    private readonly socket: Socket,
+    readonly dataPhase: NTCP2DataPhase,
+    remoteRouterInfo: RouterInfo,
+    /** True if the peer connected to us (we are Bob). */
+    readonly inbound: boolean,
+  ) {
+    this.remoteRouterInfo = remoteRouterInfo;
+    this.remoteHash = remoteRouterInfo.hash;
+    this.key = this.remoteHash.toString('hex');
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.remotePort = socket.remotePort ?? 0;
+    this.establishedAt = host.now();
+    this.lastActivity = this.establishedAt;
+  }
+
+  /** Messages waiting to be sent. */
+  get queueLength(): number {
+    return this.queue.length;
+  }
+
+  /** Starts reading: `extra` holds data-phase bytes that arrived with the last handshake message. */
+  start(extra: Buffer): void {
+    this.socket.on('data', (d: Buffer) => this.onData(d));
+    this.socket.on('drain', () => {
+      this.waitingDrain = false;
+      this.scheduleFlush();
+    });
+    if (extra.length > 0) this.onData(extra);
+  }
+
+  /** Writes a first frame made of `blocks` plus any queued messages, immediately. */
+  writeFrame(blocks: Block[], prefix?: Buffer): void {
+    const frame = this.dataPhase.encodeFrame(blocks);
+    this.host.counters.framesOut++;
+    this.write(prefix ? Buffer.concat([prefix, frame]) : frame);
+  }
+
+  /** Queues messages for sending; they are packed into frames on the next tick. */
+  enqueue(msgs: readonly I2NPMessage[]): boolean {
+    if (this.closed || this.terminating) return false;
+    for (const m of msgs) this.queue.push(m);
+    const excess = this.queue.length - this.host.maxSendQueue;
+    if (excess > 0) {
+      // Bounded queue: drop the oldest (most likely stale) messages.
+      this.queue.splice(0, excess);
+      this.host.counters.messagesDropped += excess;
+      bump(this.host.counters.dropReasons, 'queue-full', excess);
+    }
+    this.scheduleFlush();
+    return true;
+  }
+
+  /** Moves the queued messages to another session (duplicate-session replacement). */
+  takeQueue(): I2NPMessage[] {
+    const q = this.queue;
+    this.queue = [];
+    return q;
+  }
+
+  /**
+   * Sends a Termination block and ends the socket (ntcp2.rst "Termination"). Idempotent.
+   * `label` is the reason reported in the 'closed' event and counters.
+   */
+  terminate(reason: TerminationReason, label = terminationReasonName(reason)): void {
+    if (this.closed || this.terminating) return;
+    this.terminating = true;
+    this.queue = [];
+    try {
+      const frame = this.dataPhase.terminationFrame(reason);
+      this.host.counters.framesOut++;
+      bump(this.host.counters.terminationsSent, terminationReasonName(reason));
+      this.write(frame);
+    } catch (e) {
+      this.host.log.debug({ err: e, peer: this.shortHash }, 'could not send Termination');
+    }
+    this.socket.end();
+    const t = setTimeout(() => this.socket.destroy(), LINGER_MS);
+    t.unref();
+    this.markClosed(label);
+  }
+
+  /** Closes without a Termination block (peer terminated, socket error, or abort). */
+  destroy(label: string, reset = false): void {
+    if (reset) this.socket.resetAndDestroy();
+    else this.socket.destroy();
+    this.markClosed(label);
+  }
+
+  /** Called by the transport when the socket closed. */
+  socketClosed(): void {
+    this.markClosed('socket-closed');
+  }
+
+  get shortHash(): string {
+    return this.key.slice(0, 12);
+  }
+
+  private markClosed(label: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = label;
+    this.queue = [];
+    this.host.onClosed(this, label);
+  }
+
+  private write(buf: Buffer): void {
+    if (this.socket.destroyed || !this.socket.writable) return;
+    this.bytesOut += buf.length;
+    this.host.counters.bytesOut += buf.length;
+    this.lastActivity = this.host.now();
+    if (!this.socket.write(buf)) this.waitingDrain = true;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.waitingDrain || this.queue.length === 0) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /** Packs everything queued during the last tick into frames and writes them in one go. */
+  private flush(): void {
+    if (this.closed || this.terminating || this.waitingDrain || this.queue.length === 0) return;
+    const now = this.host.now();
+    const msgs = this.queue.filter((m) => m.expiration > now);
+    const expired = this.queue.length - msgs.length;
+    if (expired > 0) {
+      this.host.counters.messagesDropped += expired;
+      bump(this.host.counters.dropReasons, 'expired', expired);
+    }
+    this.queue = [];
+    if (msgs.length === 0) return;
+    let packed;
+    try {
+      packed = this.dataPhase.packMessages(msgs, { maxFramePayload: this.host.maxFramePayload });
+    } catch (e) {
+      this.host.log.warn({ err: e, peer: this.shortHash }, 'cannot encode frame');
+      this.terminate(TerminationReason.Normal, 'send-error');
+      return;
+    }
+    if (packed.oversize.length > 0) {
+      this.host.counters.messagesDropped += packed.oversize.length;
+      bump(this.host.counters.dropReasons, 'oversize', packed.oversize.length);
+    }
+    this.messagesOut += packed.messages;
+    this.host.counters.messagesOut += packed.messages;
+    this.host.counters.framesOut += packed.frames;
+    this.write(packed.data);
+  }
+
+  private onData(d: Buffer): void {
+    if (this.closed || this.terminating) return;
+    this.bytesIn += d.length;
+    this.host.counters.bytesIn += d.length;
+    this.lastActivity = this.host.now();
+    const { frames, error } = this.dataPhase.receive(d);
+    for (const blocks of frames) {
+      this.host.counters.framesIn++;
+      for (const b of blocks) {
+        if (this.closed || this.terminating) return;
+        this.onBlock(b);
+      }
+    }
+    if (error && !this.closed && !this.terminating) this.onReceiveError(error);
+  }
+
+  private onReceiveError(err: ProtocolError): void {
+    bump(this.host.counters.dataPhaseErrors, err.code);
+    this.host.log.info({ peer: this.shortHash, code: err.code, msg: err.message }, 'NTCP2 data phase error, terminating');
+    if (err.code === 'aead' || err.code === 'frame-length') {
+      // ntcp2.rst "AEAD Error Handling": avoid a decryption oracle — wait a random time (while
+      // discarding input) before answering with a Termination and closing.
+      const reason = err.code === 'aead' ? TerminationReason.DataPhaseAEADFailure : TerminationReason.AEADFramingError;
+      this.terminating = true;
+      const t = setTimeout(() => {
+        this.terminating = false;
+        this.terminate(reason, err.code);
+      }, this.host.aeadFailureDelayMs());
+      t.unref();
+      return;
+    }
+    this.terminate(TerminationReason.PayloadFormatError, err.code);
+  }
+
+  private onBlock(b: Block): void {
+    const host = this.host;
+    switch (b.type) {
+      case BlockType.I2NP:
+        this.messagesIn++;
+        host.counters.messagesIn++;
+        host.onMessage(b.message, this);
+        break;
+      case BlockType.DateTime:
+        if (!withinSkew(b.timestamp, host.now(), host.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS)) {
+          host.log.info({ peer: this.shortHash, skewS: b.timestamp - unixSeconds(host.now()) }, 'peer clock skew in data phase');
+          this.terminate(TerminationReason.ClockSkew, 'clock-skew');
+        }
+        break;
+      case BlockType.RouterInfo:
+        this.onRouterInfoBlock(b.routerInfo, b.flood);
+        break;
+      case BlockType.Termination: {
+        const name = terminationReasonName(b.reason);
+        bump(host.counters.terminationsReceived, name);
+        host.log.debug({ peer: this.shortHash, reason: name, framesReceived: b.framesReceived.toString() }, 'peer terminated session');
+        this.socket.end();
+        const t = setTimeout(() => this.socket.destroy(), LINGER_MS);
+        t.unref();
+        this.markClosed(`peer-terminated:${name}`);
+        break;
+      }
+      default:
+        // Options (negotiation is TBD in the spec), Padding, and unknown blocks are ignored.
+        break;
+    }
+  }
+
+  private onRouterInfoBlock(raw: Buffer, flood: boolean): void {
+    try {
+      const ri = checkPeerRouterInfo(raw, { netId: this.host.netId, nowMs: this.host.now() });
+      if (ri.hash.equals(this.remoteHash)) {
+        // ntcp2.rst: when used in the data phase the RouterInfo should be the peer's own.
+        const key = ri.ntcp2()?.staticKey;
+        const old = this.remoteRouterInfo.ntcp2()?.staticKey;
+        if (!key || !old || key.equals(old)) this.remoteRouterInfo = ri;
+      }
+      this.host.onRouterInfo(ri, this, flood);
+    } catch (e) {
+      bump(this.host.counters.dataPhaseErrors, e instanceof ProtocolError ? e.code : 'ri-invalid');
+      this.host.log.debug({ peer: this.shortHash, err: (e as Error).message }, 'ignored invalid RouterInfo block');
+    }
+  }
+}
