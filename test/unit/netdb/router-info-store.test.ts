@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import yazl from 'yazl';
+import { zipOf } from '../../helpers/zip.js';
 import { makeRouterInfo } from '../data/make-router-info.js';
 import { RouterInfoStore } from '../../../src/netdb/router-info-store.js';
 import { readReseedZip, ReseedError } from '../../../src/netdb/reseed/zipfile.js';
@@ -8,18 +8,6 @@ import { RouterInfo } from '../../../src/data/router-info.js';
 import { i2pBase64Encode } from '../../../src/data/base64.js';
 
 const NOW = 1_764_000_100_000;
-
-function zipOf(entries: Array<[string, Buffer]>): Promise<Buffer> {
-  const z = new yazl.ZipFile();
-  for (const [name, data] of entries) z.addBuffer(data, name);
-  z.end();
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    z.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    z.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    z.outputStream.on('error', reject);
-  });
-}
 
 test('store keeps verified RouterInfos of our network, newest wins', () => {
   const ours = makeRouterInfo({ options: new Map([['netId', '99'], ['caps', 'L']]) });
