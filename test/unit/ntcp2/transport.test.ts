@@ -1,0 +1,387 @@
+// NTCP2Transport over loopback TCP: our initiator against our responder, plus hostile peers
+// built from the pure cores on raw sockets. 127.0.0.1 is fine for our-vs-our tests.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as net from 'node:net';
+import { X25519KeyPair, randomBytes } from '../../../src/crypto/index.js';
+import { silentLogger } from '../../../src/util/log.js';
+import type { RouterInfo } from '../../../src/data/router-info.js';
+import type { I2NPMessage } from '../../../src/i2np/message.js';
+import { NTCP2Transport, type NTCP2TransportOptions } from '../../../src/transport/ntcp2/transport.js';
+import type { NTCP2Session } from '../../../src/transport/ntcp2/session.js';
+import { NTCP2Initiator } from '../../../src/transport/ntcp2/handshake-initiator.js';
+import type { EstablishedEvent, HandshakeEvent } from '../../../src/transport/ntcp2/handshake-common.js';
+import { BlockType, TerminationReason, type Block } from '../../../src/transport/ntcp2/blocks.js';
+import { NET_ID, makeRouter, type MakeRouterOptions, type TestRouter } from './helpers.js';
+
+const HOST = '127.0.0.1';
+const FAST_PROBING = { maxReadMore: 0, minDelayMs: 0, maxDelayMs: 20 };
+
+interface Node {
+  t: NTCP2Transport;
+  router: TestRouter;
+  messages: Array<{ msg: I2NPMessage; from: string }>;
+  closed: Array<{ s: NTCP2Session; reason: string }>;
+}
+
+const nodes: Node[] = [];
+after(async () => {
+  for (const n of nodes) await n.t.stop();
+});
+
+/** A transport listening on an ephemeral port, with a RouterInfo that publishes that port. */
+async function startNode(opts: Partial<NTCP2TransportOptions> = {}, ri: MakeRouterOptions = {}): Promise<Node> {
+  const staticKey = X25519KeyPair.generate();
+  const iv = randomBytes(16);
+  let router: TestRouter | undefined;
+  const t = new NTCP2Transport({
+    staticKey,
+    iv,
+    routerInfo: () => router!.ri,
+    netId: NET_ID,
+    host: HOST,
+    port: 0,
+    log: silentLogger(),
+    probing: FAST_PROBING,
+    ...opts,
+  });
+  // The RouterInfo publishes the bound port, so it is built after listen(); the transport reads
+  // routerInfo() lazily.
+  await t.listen();
+  router = makeRouter({ staticKey, iv, host: HOST, port: t.boundPort, ...ri });
+  const node: Node = { t, router, messages: [], closed: [] };
+  t.on('message', (msg: I2NPMessage, s: NTCP2Session) => node.messages.push({ msg, from: s.key }));
+  t.on('closed', (s: NTCP2Session, reason: string) => node.closed.push({ s, reason }));
+  nodes.push(node);
+  return node;
+}
+
+async function waitFor(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+let nextMsgId = 1;
+function message(len = 100): I2NPMessage {
+  return { type: 20, msgId: nextMsgId++, expiration: Date.now() + 60_000, payload: randomBytes(len) };
+}
+
+/** Sends one message a -> b over their session and waits until b has it. */
+async function assertDelivers(a: Node, b: Node): Promise<void> {
+  const m = message(64);
+  assert.ok(a.t.send(b.router.ri.hash, [m]), 'a has a session to b');
+  await waitFor(() => b.messages.some((x) => x.msg.msgId === m.msgId), `message ${m.msgId}`);
+}
+
+/** A hand-driven Alice on a raw socket, for hostile tests. */
+class RawAlice {
+  readonly socket: net.Socket;
+  readonly events: HandshakeEvent[] = [];
+  readonly received: Buffer[] = [];
+  /** Data-phase blocks received from Bob after the handshake. */
+  readonly blocks: Block[] = [];
+  closed = false;
+  private core: NTCP2Initiator | undefined;
+
+  constructor(target: Node) {
+    this.socket = net.connect({ host: HOST, port: target.t.boundPort });
+    this.socket.on('error', () => {});
+    this.socket.on('close', () => (this.closed = true));
+    this.socket.on('data', (d: Buffer) => {
+      this.received.push(d);
+      const est = this.events.find((e): e is EstablishedEvent => e.type === 'established');
+      if (est) this.blocks.push(...est.dataPhase.receive(d).frames.flat());
+      else if (this.core) this.events.push(...this.core.receive(d, this.now));
+    });
+  }
+
+  now = Date.now();
+
+  connected(): Promise<void> {
+    return new Promise((resolve) => (this.socket.connecting ? this.socket.once('connect', () => resolve()) : resolve()));
+  }
+
+  /** Starts a real handshake with `bob` using our own RouterInfo `alice`. */
+  async handshake(bob: Node, alice: TestRouter, o: { netId?: number; now?: number } = {}): Promise<Buffer> {
+    if (o.now !== undefined) this.now = o.now;
+    const addr = bob.router.ri.ntcp2()!;
+    this.core = new NTCP2Initiator({
+      staticKey: alice.staticKey,
+      routerInfo: alice.ri.raw,
+      remote: { routerHash: bob.router.ri.hash, staticKey: addr.staticKey, iv: addr.iv! },
+      netId: o.netId ?? NET_ID,
+    });
+    await this.connected();
+    const msg1 = this.core.start(this.now);
+    this.socket.write(msg1);
+    return msg1;
+  }
+
+  /** Completes the handshake (writes message 3 when message 2 arrived); returns Alice's data phase. */
+  async finish(): Promise<EstablishedEvent> {
+    await waitFor(() => this.events.length > 0, 'message 2');
+    const send = this.events.find((e) => e.type === 'send');
+    assert.ok(send && send.type === 'send', `events: ${JSON.stringify(this.events.map((e) => e.type))}`);
+    this.socket.write(send.data);
+    return this.events.find((e) => e.type === 'established') as EstablishedEvent;
+  }
+
+  waitClosed(what: string, ms = 5000): Promise<void> {
+    return waitFor(() => this.closed, what, ms);
+  }
+}
+
+test('two transports: connect, exchange messages both ways, close gracefully', async () => {
+  const a = await startNode();
+  const b = await startNode();
+  const established: Array<{ inbound: boolean; ri: RouterInfo }> = [];
+  b.t.on('established', (_s: NTCP2Session, ri: RouterInfo, inbound: boolean) => established.push({ ri, inbound }));
+  const s = await a.t.connect(b.router.ri);
+  assert.ok(s.remoteHash.equals(b.router.ri.hash));
+  assert.equal(s.inbound, false);
+  await waitFor(() => established.length === 1, 'inbound established');
+  assert.ok(established[0]!.inbound);
+  assert.ok(established[0]!.ri.hash.equals(a.router.ri.hash));
+  // connect() again reuses the session.
+  assert.equal(await a.t.connect(b.router.ri), s);
+
+  await assertDelivers(a, b);
+  await assertDelivers(b, a);
+  // Many messages in one tick are packed into few frames.
+  const framesBefore = a.t.counters.framesOut;
+  const batch = Array.from({ length: 200 }, () => message(1024));
+  a.t.send(b.router.ri.hash, batch);
+  await waitFor(() => batch.every((m) => b.messages.some((x) => x.msg.msgId === m.msgId)), 'batch');
+  assert.ok(a.t.counters.framesOut - framesBefore <= 20, `frames used: ${a.t.counters.framesOut - framesBefore}`);
+  // Order is preserved.
+  const ids = b.messages.map((x) => x.msg.msgId).filter((id) => id >= batch[0]!.msgId);
+  assert.deepEqual(ids, batch.map((m) => m.msgId));
+
+  a.t.close(b.router.ri.hash);
+  await waitFor(() => b.closed.length === 1, 'b sees the close');
+  assert.equal(b.closed[0]!.reason, 'peer-terminated:Normal');
+  assert.equal(b.t.counters.terminationsReceived.Normal, 1);
+  assert.equal([...a.t.sessions()].length, 0);
+  assert.equal([...b.t.sessions()].length, 0);
+  assert.equal(a.t.send(b.router.ri.hash, [message()]), false);
+});
+
+test('hostile peers: each bad connection is closed and counted while a good session keeps working', async () => {
+  const b = await startNode({ handshakeTimeoutMs: 400 });
+  const a = await startNode();
+  await a.t.connect(b.router.ri);
+  const failures = (reason: string): number => b.t.counters.handshakeFailures[reason] ?? 0;
+
+  // 1. Garbage first 64 bytes.
+  {
+    const before = b.t.counters.handshakesInFailed;
+    const r = new RawAlice(b);
+    await r.connected();
+    r.socket.write(randomBytes(64));
+    await r.waitClosed('garbage connection closed');
+    assert.equal(b.t.counters.handshakesInFailed, before + 1);
+    assert.equal((failures('msg1-aead') + failures('msg1-bad-key')) >= 1, true);
+    assert.equal(r.received.length, 0, 'no response to garbage');
+    await assertDelivers(a, b);
+  }
+  // 2. Truncated SessionRequest, then the handshake timeout.
+  {
+    const r = new RawAlice(b);
+    const msg1 = await r.handshake(b, makeRouter());
+    r.socket.destroy();
+    const r2 = new RawAlice(b);
+    await r2.connected();
+    r2.socket.write(msg1.subarray(0, 40));
+    await r2.waitClosed('truncated connection closed');
+    assert.equal(failures('timeout'), 1);
+    await assertDelivers(a, b);
+  }
+  // 3. Wrong netId.
+  {
+    const r = new RawAlice(b);
+    await r.handshake(b, makeRouter(), { netId: 2 });
+    await r.waitClosed('wrong netId closed');
+    assert.equal(failures('msg1-netid'), 1);
+    await assertDelivers(a, b);
+  }
+  // 4. Clock skew: Bob answers with SessionCreated so Alice learns his time, then closes.
+  {
+    const r = new RawAlice(b);
+    await r.handshake(b, makeRouter(), { now: Date.now() - 3600_000 });
+    await r.waitClosed('skewed connection closed');
+    assert.equal(failures('clock-skew'), 1);
+    assert.ok(r.events.some((e) => e.type === 'fail' && e.reason === 'clock-skew'), 'Alice could read tsB');
+    await assertDelivers(a, b);
+  }
+  // 5. Replayed SessionRequest.
+  {
+    const r = new RawAlice(b);
+    const msg1 = await r.handshake(b, makeRouter());
+    await waitFor(() => r.received.length > 0, 'message 2');
+    const r2 = new RawAlice(b);
+    await r2.connected();
+    r2.socket.write(msg1);
+    await r2.waitClosed('replayed connection closed');
+    assert.equal(failures('msg1-replay'), 1);
+    r.socket.destroy();
+    await assertDelivers(a, b);
+  }
+  // 6. RouterInfo with a bad signature in message 3.
+  {
+    const r = new RawAlice(b);
+    await r.handshake(b, makeRouter({ badSignature: true }));
+    await r.finish();
+    await r.waitClosed('bad-signature connection closed');
+    assert.equal(failures('ri-signature'), 1);
+    await assertDelivers(a, b);
+  }
+  // 7. RouterInfo whose `s` does not match the handshake static key.
+  {
+    const r = new RawAlice(b);
+    await r.handshake(b, makeRouter({ publishedStaticKey: X25519KeyPair.generate().publicKey }));
+    await r.finish();
+    await r.waitClosed('s-mismatch connection closed');
+    assert.equal(failures('ri-static-key'), 1);
+    await assertDelivers(a, b);
+  }
+  // 8. Data phase: frame length below 16.
+  {
+    const r = new RawAlice(b);
+    const alice = makeRouter();
+    await r.handshake(b, alice);
+    const est = await r.finish();
+    await waitFor(() => b.t.session(alice.ri.hash) !== undefined, 'raw session established');
+    const sipMask = sipOf(est);
+    const len = Buffer.alloc(2);
+    len.writeUInt16BE(5 ^ sipMask);
+    r.socket.write(len);
+    await r.waitClosed('undersize frame closed');
+    assert.equal(b.t.counters.dataPhaseErrors['frame-length'], 1);
+    await assertDelivers(a, b);
+  }
+  // 9. Data phase: flipped MAC byte -> Termination "data phase AEAD failure" after a delay.
+  {
+    const r = new RawAlice(b);
+    const alice = makeRouter();
+    await r.handshake(b, alice);
+    const est = await r.finish();
+    await waitFor(() => b.t.session(alice.ri.hash) !== undefined, 'raw session established');
+    const frame = Buffer.from(est.dataPhase.encodeFrame([{ type: BlockType.DateTime, timestamp: Math.round(Date.now() / 1000) }]));
+    frame[frame.length - 1]! ^= 0x01;
+    r.socket.write(frame);
+    await r.waitClosed('bad-MAC connection closed');
+    assert.equal(b.t.counters.dataPhaseErrors.aead, 1);
+    assert.equal(b.t.counters.terminationsSent.DataPhaseAEADFailure, 1);
+    // Alice can read the Termination.
+    const term = r.blocks.find((x) => x.type === BlockType.Termination);
+    assert.ok(term && term.type === BlockType.Termination, JSON.stringify(r.blocks.map((x) => x.type)));
+    assert.equal(term.reason, TerminationReason.DataPhaseAEADFailure);
+    // Bob's first frame was DateTime + his RouterInfo.
+    assert.equal(r.blocks[0]!.type, BlockType.DateTime);
+    assert.equal(r.blocks[1]!.type, BlockType.RouterInfo);
+    await assertDelivers(a, b);
+  }
+  // The good session survived everything.
+  assert.equal([...b.t.sessions()].filter((s) => s.remoteHash.equals(a.router.ri.hash)).length, 1);
+  assert.equal(b.t.counters.handshakesInOk, 3); // the good session and the two raw ones of steps 8 and 9
+});
+
+/**
+ * The SipHash mask of Alice's next frame: encrypt an empty frame locally (never sent) and XOR
+ * its length field with 16. Bob has not seen a frame yet, so he expects exactly this mask.
+ */
+function sipOf(est: EstablishedEvent): number {
+  return est.dataPhase.encoder.encrypt(Buffer.alloc(0)).readUInt16BE(0) ^ 16;
+}
+
+test('idle sessions are closed with a Termination "idle timeout"', async () => {
+  const a = await startNode({ idleTimeoutMs: 300 });
+  const b = await startNode();
+  await a.t.connect(b.router.ri);
+  await waitFor(() => b.closed.length === 1, 'idle close', 5000);
+  assert.equal(b.closed[0]!.reason, 'peer-terminated:IdleTimeout');
+  assert.equal(a.t.counters.terminationsSent.IdleTimeout, 1);
+  assert.equal(a.closed[0]!.reason, 'idle-timeout');
+});
+
+test('inbound connections beyond maxSessions are refused', async () => {
+  const b = await startNode({ maxSessions: 1 });
+  const a = await startNode();
+  await a.t.connect(b.router.ri);
+  const r = new RawAlice(b);
+  await r.waitClosed('refused connection closed');
+  assert.equal(b.t.counters.inboundRefused, 1);
+  const c = await startNode();
+  await assert.rejects(c.t.connect(b.router.ri));
+  await assertDelivers(a, b);
+});
+
+test('simultaneous connects converge on one session per peer', async () => {
+  const a = await startNode();
+  const b = await startNode();
+  const [sa, sb] = await Promise.all([a.t.connect(b.router.ri), b.t.connect(a.router.ri)]);
+  assert.ok(sa && sb);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal([...a.t.sessions()].length, 1);
+  assert.equal([...b.t.sessions()].length, 1);
+  const ka = [...a.t.sessions()][0]!;
+  const kb = [...b.t.sessions()][0]!;
+  // Both ends kept the same TCP connection: one end's inbound is the other's outbound.
+  assert.notEqual(ka.inbound, kb.inbound);
+  await assertDelivers(a, b);
+  await assertDelivers(b, a);
+});
+
+test('the send queue is bounded: oldest messages are dropped and counted', async () => {
+  const a = await startNode({ maxSendQueue: 10 });
+  const b = await startNode();
+  await a.t.connect(b.router.ri);
+  const msgs = Array.from({ length: 25 }, () => message(10));
+  a.t.send(b.router.ri.hash, msgs);
+  assert.equal(a.t.counters.dropReasons['queue-full'], 15);
+  await waitFor(() => b.messages.length === 10, 'the 10 newest');
+  assert.deepEqual(b.messages.map((m) => m.msg.msgId), msgs.slice(15).map((m) => m.msgId));
+});
+
+test('expired messages are not sent', async () => {
+  const a = await startNode();
+  const b = await startNode();
+  await a.t.connect(b.router.ri);
+  const stale = { ...message(), expiration: Date.now() - 1 };
+  const fresh = message();
+  a.t.send(b.router.ri.hash, [stale, fresh]);
+  await waitFor(() => b.messages.length === 1, 'fresh message');
+  assert.equal(b.messages[0]!.msg.msgId, fresh.msgId);
+  assert.equal(a.t.counters.dropReasons.expired, 1);
+});
+
+test('stop() terminates sessions with "router shutdown"', async () => {
+  const a = await startNode();
+  const b = await startNode();
+  await a.t.connect(b.router.ri);
+  await a.t.stop();
+  await waitFor(() => b.closed.length === 1, 'shutdown seen');
+  assert.equal(b.closed[0]!.reason, 'peer-terminated:RouterShutdown');
+});
+
+test('connect fails cleanly when the peer is not listening or has no NTCP2 address', async () => {
+  const a = await startNode({ handshakeTimeoutMs: 1000 });
+  const dead = makeRouter({ host: HOST, port: 1 });
+  await assert.rejects(a.t.connect(dead.ri), /handshake|failed/);
+  await assert.rejects(a.t.connect(makeRouter({ noNtcp2Address: true }).ri), /no published NTCP2 address/);
+  assert.equal(a.t.pendingHandshakes, 0);
+});
+
+test('an exception in an event listener does not break the transport', async () => {
+  const a = await startNode();
+  const b = await startNode();
+  b.t.on('message', () => {
+    throw new Error('listener bug');
+  });
+  await a.t.connect(b.router.ri);
+  await assertDelivers(a, b);
+  await assertDelivers(a, b);
+});
