@@ -62,6 +62,8 @@ export interface FailEvent {
   reason: string;
   message: string;
   action: FailAction;
+  /** reason 'clock-skew' at Alice: Bob's clock minus ours, in ms (Bob's tsB resolution: 1 s). */
+  peerClockSkewMs?: number;
 }
 
 export interface EstablishedEvent {

@@ -21,6 +21,7 @@ import {
   randomBelow,
   unixSeconds,
   withinSkew,
+  type FailEvent,
   type HandshakeEvent,
   type NTCP2Remote,
 } from './handshake-common.js';
@@ -56,6 +57,8 @@ export class NTCP2Initiator {
   private m3p2Len = 0;
   private m3p2Padding = 0;
   private msg2PadLen = 0;
+  /** State before MixHash(message 1 padding), for the skew fallback (see skewWithoutPadding). */
+  private unpaddedState: SymmetricState | undefined;
   /** Bob's ephemeral key Y, needed again for the "se" DH of message 3. */
   private remoteY: Buffer | undefined;
 
@@ -99,7 +102,10 @@ export class NTCP2Initiator {
     const encOptions = ss.encryptAndHash(options);
     const padding = randomBytes(padLen);
     // Padding is authenticated through the message 2 KDF (MixHash only if non-empty).
-    if (padLen > 0) ss.mixHash(padding);
+    if (padLen > 0) {
+      this.unpaddedState = ss.clone();
+      ss.mixHash(padding);
+    }
     this.ss = ss;
     this.state = 'wait-msg2';
     return Buffer.concat([encX, encOptions, padding]);
@@ -141,17 +147,44 @@ export class NTCP2Initiator {
     try {
       options = ss.decryptAndHash(msg.subarray(32, 64));
     } catch {
-      return this.fail('msg2-aead', 'SessionCreated AEAD verification failed');
+      return this.skewWithoutPadding(Y, msg, nowMs) ?? this.fail('msg2-aead', 'SessionCreated AEAD verification failed');
     }
     const o = decodeSessionCreatedOptions(options);
     if (!withinSkew(o.tsB, nowMs, this.opts.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS)) {
-      return this.fail('clock-skew', `SessionCreated timestamp ${o.tsB} is ${o.tsB - nowMs / 1000}s off`);
+      return this.skewFail(o.tsB, nowMs);
     }
     if (o.padLen > (this.opts.maxPadding ?? DEFAULT_MAX_ACCEPTED_PADDING)) {
       return this.fail('msg2-padding', `SessionCreated padding ${o.padLen} too long`);
     }
     this.msg2PadLen = o.padLen;
     return undefined;
+  }
+
+  /**
+   * Current i2pd answers a skewed SessionRequest with a SessionCreated whose KDF leaves out our
+   * padding (it does not wait for it), so the regular AEAD check fails. Retry on the state before
+   * the padding: if that authenticates and tsB is skewed, report the skew (a router with a bad
+   * clock needs to know), otherwise it is a plain AEAD failure. (i2pd 2.45.1 hashes unread
+   * buffer bytes instead, so against it the skew is only visible when our padding is empty.)
+   */
+  private skewWithoutPadding(Y: Buffer, msg: Buffer, nowMs: number): HandshakeEvent[] | undefined {
+    const alt = this.unpaddedState;
+    if (!alt) return undefined;
+    try {
+      alt.mixHash(Y);
+      alt.mixKey(this.ephemeral.agree(Y));
+      const o = decodeSessionCreatedOptions(alt.decryptAndHash(msg.subarray(32, 64)));
+      return withinSkew(o.tsB, nowMs, this.opts.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS) ? undefined : this.skewFail(o.tsB, nowMs);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private skewFail(tsB: number, nowMs: number): HandshakeEvent[] {
+    const skewMs = tsB * 1000 - nowMs;
+    const events = this.fail('clock-skew', `SessionCreated timestamp ${tsB} is ${Math.round(skewMs / 1000)}s off`);
+    (events[0] as FailEvent).peerClockSkewMs = skewMs;
+    return events;
   }
 
   /** Builds message 3 and derives the data-phase keys. */
@@ -170,6 +203,7 @@ export class NTCP2Initiator {
     const keys = ntcp2DataPhaseKeys(ss);
     this.state = 'done';
     this.ss = undefined;
+    this.unpaddedState = undefined;
     return [
       { type: 'send', data: Buffer.concat([part1, part2]) },
       {

@@ -316,8 +316,14 @@ export class NTCP2Transport extends EventEmitter {
       }
       for (const ev of events) {
         if (ev.type === 'send') onSend(ev.data);
-        else if (ev.type === 'fail') this.handshakeFailed(p, ev.reason, ev.message, ev.action);
-        else onEstablished(ev);
+        else if (ev.type === 'fail') {
+          if (ev.peerClockSkewMs !== undefined) {
+            // Our clock (or the peer's) is off: tell the router, which may correct its clock.
+            this.log.warn({ remote: p.socket.remoteAddress, skewMs: ev.peerClockSkewMs }, 'NTCP2 peer reports a clock skew');
+            this.safeEmit('clockSkew', ev.peerClockSkewMs, p.socket.remoteAddress);
+          }
+          this.handshakeFailed(p, ev.reason, ev.message, ev.action);
+        } else onEstablished(ev);
       }
     });
   }

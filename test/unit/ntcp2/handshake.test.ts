@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { X25519KeyPair, aes256CbcDecrypt, randomBytes } from '../../../src/crypto/index.js';
+import { X25519KeyPair, aes256CbcDecrypt, aes256CbcEncrypt, randomBytes } from '../../../src/crypto/index.js';
+import { ntcp2InitialState } from '../../../src/crypto/noise.js';
 import { NTCP2Initiator, type InitiatorOptions } from '../../../src/transport/ntcp2/handshake-initiator.js';
 import { NTCP2Responder, type ResponderOptions } from '../../../src/transport/ntcp2/handshake-responder.js';
 import { ReplayCache } from '../../../src/transport/ntcp2/replay-cache.js';
-import type { EstablishedEvent, FailEvent, HandshakeEvent } from '../../../src/transport/ntcp2/handshake-common.js';
+import { encodeSessionCreatedOptions, type EstablishedEvent, type FailEvent, type HandshakeEvent } from '../../../src/transport/ntcp2/handshake-common.js';
 import { BlockType, TerminationReason, decodeBlocks } from '../../../src/transport/ntcp2/blocks.js';
 import { I2NPType } from '../../../src/i2np/message.js';
 import { NET_ID, makeRouter, type TestRouter } from './helpers.js';
@@ -296,4 +297,38 @@ test('the Termination sent for a bad RouterInfo decrypts at Alice with the right
 test('message 3 part 2 payload must start with the RouterInfo block', () => {
   // Sanity of the codec rule the responder relies on.
   assert.throws(() => decodeBlocks(Buffer.from([254, 0, 0]), 'message3'), /message 3 part 2/);
+});
+
+test('Alice learns the skew from an i2pd-style SessionCreated that ignores her padding', () => {
+  const alice = makeRouter({ published: NOW });
+  const bob = makeRouter({ published: NOW });
+  const init = new NTCP2Initiator({
+    staticKey: alice.staticKey,
+    routerInfo: alice.ri.raw,
+    remote: { routerHash: bob.ri.hash, staticKey: bob.staticKey.publicKey, iv: bob.iv },
+    netId: NET_ID,
+    padding: 20,
+  });
+  const msg1 = init.start(NOW);
+  // Bob as i2pd 2.45.1 does it for a skewed request: message 2 KDF without Alice's padding.
+  const X = aes256CbcDecrypt(bob.ri.hash, bob.iv, msg1.subarray(0, 32));
+  const ss = ntcp2InitialState(bob.staticKey.publicKey);
+  ss.mixHash(X);
+  ss.mixKey(bob.staticKey.agree(X));
+  ss.decryptAndHash(msg1.subarray(32, 64));
+  const eph = X25519KeyPair.generate();
+  const encY = aes256CbcEncrypt(bob.ri.hash, msg1.subarray(16, 32), eph.publicKey);
+  ss.mixHash(eph.publicKey);
+  ss.mixKey(eph.agree(X));
+  const tsB = Math.round(NOW / 1000) + 3600;
+  const msg2 = Buffer.concat([encY, ss.encryptAndHash(encodeSessionCreatedOptions({ padLen: 0, tsB }))]);
+  const f = failOf(init.receive(msg2, NOW));
+  assert.equal(f.reason, 'clock-skew');
+  assert.equal(f.peerClockSkewMs, 3600_000);
+});
+
+test('the unpadded fallback never turns a forged message 2 into a success', () => {
+  const p = pair({ initiator: { padding: 20 } });
+  p.init.start(NOW);
+  assert.equal(failOf(p.init.receive(randomBytes(64), NOW)).reason, 'msg2-aead');
 });
