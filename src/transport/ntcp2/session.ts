@@ -58,6 +58,8 @@ export class NTCP2Session {
   private flushScheduled = false;
   private waitingDrain = false;
   private terminating = false;
+  /** When the partial frame now being received started arriving. */
+  private frameStartedAt: number | undefined;
 
   constructor(
     private readonly host: SessionHost,
@@ -215,18 +217,42 @@ export class NTCP2Session {
 
   private onData(d: Buffer): void {
     if (this.closed || this.terminating) return;
+    const now = this.host.now();
     this.bytesIn += d.length;
     this.host.counters.bytesIn += d.length;
-    this.lastActivity = this.host.now();
-    const { frames, error } = this.dataPhase.receive(d);
-    for (const blocks of frames) {
-      this.host.counters.framesIn++;
-      for (const b of blocks) {
-        if (this.closed || this.terminating) return;
-        this.onBlock(b);
+    this.lastActivity = now;
+    try {
+      const { frames, error } = this.dataPhase.receive(d);
+      for (const blocks of frames) {
+        this.host.counters.framesIn++;
+        for (const b of blocks) {
+          if (this.closed || this.terminating) return;
+          this.onBlock(b);
+        }
       }
+      if (error && !this.closed && !this.terminating) this.onReceiveError(error);
+    } catch (e) {
+      // Not a protocol error: a bug. Still only this session pays for it.
+      this.host.log.error({ err: e, peer: this.shortHash }, 'NTCP2 receive failed');
+      this.terminate(TerminationReason.PayloadFormatError, 'internal');
+      return;
     }
-    if (error && !this.closed && !this.terminating) this.onReceiveError(error);
+    // Slowloris guard: remember when the current partial frame started.
+    if (!this.dataPhase.decoder.midFrame) this.frameStartedAt = undefined;
+    else if (this.frameStartedAt === undefined) this.frameStartedAt = now;
+  }
+
+  /**
+   * Periodic check by the transport: idle timeout, and a frame that has been arriving for too
+   * long (ntcp2.rst termination reason 14, "intra-frame read timeout").
+   */
+  checkTimeouts(now: number, idleTimeoutMs: number, frameTimeoutMs: number): void {
+    if (this.closed || this.terminating) return;
+    if (this.frameStartedAt !== undefined && now - this.frameStartedAt >= frameTimeoutMs) {
+      this.terminate(TerminationReason.IntraFrameReadTimeout, 'frame-timeout');
+    } else if (now - this.lastActivity >= idleTimeoutMs) {
+      this.terminate(TerminationReason.IdleTimeout, 'idle-timeout');
+    }
   }
 
   private onReceiveError(err: ProtocolError): void {

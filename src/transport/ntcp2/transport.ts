@@ -48,6 +48,8 @@ export interface NTCP2TransportOptions {
   maxSessions?: number;
   /** Close a session with Termination "idle timeout" after this long without traffic (5 min). */
   idleTimeoutMs?: number;
+  /** A data-phase frame must arrive completely within this time once it started (30 s). */
+  frameTimeoutMs?: number;
   /** Whole-handshake deadline (15 s). */
   handshakeTimeoutMs?: number;
   /** Per-session send queue bound, in messages (oldest dropped beyond it). */
@@ -78,6 +80,7 @@ const DEFAULTS = {
   maxSessions: 512,
   idleTimeoutMs: 5 * 60_000,
   handshakeTimeoutMs: 15_000,
+  frameTimeoutMs: 30_000,
   maxSendQueue: 2048,
   duplicateGraceMs: 30_000,
 };
@@ -463,12 +466,11 @@ export class NTCP2Transport extends EventEmitter {
   private startSweep(): void {
     if (this.sweepTimer) return;
     const idle = this.opts.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs;
-    const every = Math.max(50, Math.min(10_000, Math.floor(idle / 4)));
+    const frame = this.opts.frameTimeoutMs ?? DEFAULTS.frameTimeoutMs;
+    const every = Math.max(50, Math.min(10_000, Math.floor(Math.min(idle, frame) / 4)));
     this.sweepTimer = setInterval(() => {
       const now = this.now();
-      for (const s of [...this.established.values()]) {
-        if (now - s.lastActivity >= idle) s.terminate(TerminationReason.IdleTimeout, 'idle-timeout');
-      }
+      for (const s of [...this.established.values()]) s.checkTimeouts(now, idle, frame);
     }, every);
     this.sweepTimer.unref();
   }

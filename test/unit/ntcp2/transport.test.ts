@@ -170,7 +170,7 @@ test('two transports: connect, exchange messages both ways, close gracefully', a
 });
 
 test('hostile peers: each bad connection is closed and counted while a good session keeps working', async () => {
-  const b = await startNode({ handshakeTimeoutMs: 400 });
+  const b = await startNode({ handshakeTimeoutMs: 400, frameTimeoutMs: 300 });
   const a = await startNode();
   await a.t.connect(b.router.ri);
   const failures = (reason: string): number => b.t.counters.handshakeFailures[reason] ?? 0;
@@ -249,14 +249,9 @@ test('hostile peers: each bad connection is closed and counted while a good sess
   }
   // 8. Data phase: frame length below 16.
   {
-    const r = new RawAlice(b);
-    const alice = makeRouter();
-    await r.handshake(b, alice);
-    const est = await r.finish();
-    await waitFor(() => b.t.session(alice.ri.hash) !== undefined, 'raw session established');
-    const sipMask = sipOf(est);
+    const { r, est } = await rawSession(b);
     const len = Buffer.alloc(2);
-    len.writeUInt16BE(5 ^ sipMask);
+    len.writeUInt16BE(5 ^ sipOf(est));
     r.socket.write(len);
     await r.waitClosed('undersize frame closed');
     assert.equal(b.t.counters.dataPhaseErrors['frame-length'], 1);
@@ -264,11 +259,7 @@ test('hostile peers: each bad connection is closed and counted while a good sess
   }
   // 9. Data phase: flipped MAC byte -> Termination "data phase AEAD failure" after a delay.
   {
-    const r = new RawAlice(b);
-    const alice = makeRouter();
-    await r.handshake(b, alice);
-    const est = await r.finish();
-    await waitFor(() => b.t.session(alice.ri.hash) !== undefined, 'raw session established');
+    const { r, est } = await rawSession(b);
     const frame = Buffer.from(est.dataPhase.encodeFrame([{ type: BlockType.DateTime, timestamp: Math.round(Date.now() / 1000) }]));
     frame[frame.length - 1]! ^= 0x01;
     r.socket.write(frame);
@@ -284,10 +275,29 @@ test('hostile peers: each bad connection is closed and counted while a good sess
     assert.equal(r.blocks[1]!.type, BlockType.RouterInfo);
     await assertDelivers(a, b);
   }
+  // 10. Data phase: a frame that starts and never completes (slowloris).
+  {
+    const { r, est } = await rawSession(b);
+    const frame = est.dataPhase.encodeFrame([{ type: BlockType.Padding, length: 100 }], 0);
+    r.socket.write(frame.subarray(0, 50));
+    await r.waitClosed('stalled frame closed');
+    assert.equal(b.t.counters.terminationsSent.IntraFrameReadTimeout, 1);
+    await assertDelivers(a, b);
+  }
   // The good session survived everything.
   assert.equal([...b.t.sessions()].filter((s) => s.remoteHash.equals(a.router.ri.hash)).length, 1);
-  assert.equal(b.t.counters.handshakesInOk, 3); // the good session and the two raw ones of steps 8 and 9
+  assert.equal(b.t.counters.handshakesInOk, 4); // the good session and the raw ones of steps 8 to 10
 });
+
+/** A raw Alice with an established session to `b`. */
+async function rawSession(b: Node): Promise<{ r: RawAlice; est: EstablishedEvent }> {
+  const r = new RawAlice(b);
+  const alice = makeRouter();
+  await r.handshake(b, alice);
+  const est = await r.finish();
+  await waitFor(() => b.t.session(alice.ri.hash) !== undefined, 'raw session established');
+  return { r, est };
+}
 
 /**
  * The SipHash mask of Alice's next frame: encrypt an empty frame locally (never sent) and XOR
