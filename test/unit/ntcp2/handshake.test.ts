@@ -332,3 +332,24 @@ test('the unpadded fallback never turns a forged message 2 into a success', () =
   p.init.start(NOW);
   assert.equal(failOf(p.init.receive(randomBytes(64), NOW)).reason, 'msg2-aead');
 });
+
+test('message 1 with excessive padding or an impossible m3p2len is rejected', () => {
+  const p = pair({ initiator: { padding: 2000 } });
+  assert.equal(failOf(p.resp.receive(p.init.start(NOW), NOW)).reason, 'msg1-padding');
+  const tiny = makeRouter({ published: NOW });
+  const q = pair({ alice: { ...tiny, ri: tiny.ri }, initiator: { routerInfo: Buffer.alloc(10) } });
+  assert.equal(failOf(q.resp.receive(q.init.start(NOW), NOW)).reason, 'msg1-m3p2len');
+});
+
+test('ReplayCache expires entries and stays bounded', () => {
+  const c = new ReplayCache(1000, 3);
+  const k = (i: number): Buffer => Buffer.alloc(32, i);
+  assert.equal(c.add(k(1), 0), true);
+  assert.equal(c.add(k(1), 10), false);
+  assert.equal(c.has(k(1), 999), true);
+  assert.equal(c.has(k(1), 1000), false);
+  for (let i = 0; i < 10; i++) c.add(k(i + 10), 2000 + i);
+  assert.equal(c.size, 3);
+  assert.equal(c.has(k(19), 2010), true);
+  assert.equal(c.has(k(10), 2010), false);
+});
