@@ -170,7 +170,7 @@ test('two transports: connect, exchange messages both ways, close gracefully', a
 });
 
 test('hostile peers: each bad connection is closed and counted while a good session keeps working', async () => {
-  const b = await startNode({ handshakeTimeoutMs: 400, frameTimeoutMs: 300 });
+  const b = await startNode({ handshakeTimeoutMs: 1000, frameTimeoutMs: 300 });
   const a = await startNode();
   await a.t.connect(b.router.ri);
   const failures = (reason: string): number => b.t.counters.handshakeFailures[reason] ?? 0;
