@@ -70,6 +70,8 @@ interface PendingHandshake {
   inbound: boolean;
   timer: NodeJS.Timeout;
   done: boolean;
+  /** Rejects connect()'s promise (outbound). */
+  onFail: (reason: string) => void;
 }
 
 interface PendingConnect {
@@ -96,6 +98,8 @@ export class NTCP2Transport extends EventEmitter {
   private readonly replayCache: ReplayCache;
   private readonly established = new Map<string, NTCP2Session>();
   private readonly pending = new Set<PendingHandshake>();
+  /** Sockets of failed handshakes still being drained for probing resistance. */
+  private readonly lingering = new Set<net.Socket>();
   private readonly connecting = new Map<string, PendingConnect>();
   private server: net.Server | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -214,7 +218,8 @@ export class NTCP2Transport extends EventEmitter {
     this.stopped = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     for (const s of [...this.established.values()]) s.terminate(TerminationReason.RouterShutdown);
-    for (const p of [...this.pending]) this.abortHandshake(p, 'shutdown');
+    for (const p of [...this.pending]) this.handshakeFailed(p, 'shutdown', 'transport stopped');
+    for (const socket of this.lingering) socket.destroy();
     const server = this.server;
     this.server = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -331,8 +336,8 @@ export class NTCP2Transport extends EventEmitter {
     });
   }
 
-  private trackHandshake(socket: net.Socket, inbound: boolean, onFail: (reason: string) => void): PendingHandshake & { onFail: (r: string) => void } {
-    const p = {
+  private trackHandshake(socket: net.Socket, inbound: boolean, onFail: (reason: string) => void): PendingHandshake {
+    const p: PendingHandshake = {
       socket,
       inbound,
       done: false,
@@ -350,7 +355,7 @@ export class NTCP2Transport extends EventEmitter {
     return p;
   }
 
-  private handshakeFailed(p: PendingHandshake & { onFail?: (r: string) => void }, reason: string, message: string, action?: FailAction): void {
+  private handshakeFailed(p: PendingHandshake, reason: string, message: string, action?: FailAction): void {
     if (p.done) return;
     p.done = true;
     clearTimeout(p.timer);
@@ -359,12 +364,8 @@ export class NTCP2Transport extends EventEmitter {
     else this.counters.handshakesOutFailed++;
     bump(this.counters.handshakeFailures, reason);
     this.log.debug({ reason, msg: message, inbound: p.inbound, remote: p.socket.remoteAddress }, 'NTCP2 handshake failed');
-    p.onFail?.(reason);
+    p.onFail(reason);
     this.applyFailAction(p.socket, action ?? { close: 'reset', readMore: 0, delayMs: 0 });
-  }
-
-  private abortHandshake(p: PendingHandshake & { onFail?: (r: string) => void }, reason: string): void {
-    this.handshakeFailed(p, reason, reason);
   }
 
   /**
@@ -381,6 +382,7 @@ export class NTCP2Transport extends EventEmitter {
     const finish = (): void => {
       if (finished) return;
       finished = true;
+      this.lingering.delete(socket);
       if (timer) clearTimeout(timer);
       if (socket.destroyed) return;
       if (action.close === 'reset') socket.resetAndDestroy();
@@ -393,6 +395,7 @@ export class NTCP2Transport extends EventEmitter {
       finish();
       return;
     }
+    this.lingering.add(socket);
     let remaining = action.readMore;
     timer = setTimeout(finish, action.delayMs > 0 ? action.delayMs : this.opts.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs);
     timer.unref();
