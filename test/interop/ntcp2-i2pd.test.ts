@@ -13,6 +13,8 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { I2pdNetwork, waitFor } from './testnet.js';
 import { reseedZipOf } from '../helpers/zip.js';
@@ -126,6 +128,40 @@ test('(a)+(c)+(d) our router dials every i2pd router; I2NP both ways; clean term
   await target.waitFor(async () => !(await target.hasSessionWith(ours, 'NTCP2')), 20_000, `i2pd #${target.index} to drop the terminated session`);
   // i2pd logs the Termination block it parsed with its reason code (0 = normal close, ntcp2.rst "Termination").
   await target.waitFor(() => /NTCP2: Termination\. reason=0\b/.test(target.logText()), 10_000, 'i2pd to log the Termination block (reason 0) it received');
+});
+
+test('garbage thrown at our router is dropped and counted; its i2pd sessions and new sessions go on', { timeout: 90_000 }, async () => {
+  const ntcp2 = r1.ntcp2!;
+  const failedBefore = ntcp2.counters.handshakesInFailed;
+  const established = [...ntcp2.sessions()].map((s) => i2pBase64Encode(s.remoteHash));
+  assert.ok(established.length >= 1, 'r1 has sessions with i2pd to keep');
+  const payloads = [randomBytes(64), Buffer.alloc(64), randomBytes(31), randomBytes(300), Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(4))];
+  await Promise.all(
+    payloads.map(
+      (p) =>
+        new Promise<void>((resolve) => {
+          const sock = connect({ host: '198.18.0.100', port: 19100, localAddress: '198.18.0.150' }, () => {
+            sock.write(p);
+            // A short write leaves the handshake incomplete: the router must time it out by itself.
+            if (p.length < 64) setTimeout(() => sock.destroy(), 200);
+          });
+          sock.on('error', () => undefined);
+          sock.on('close', () => resolve());
+          setTimeout(() => sock.destroy(), 20_000).unref();
+        }),
+    ),
+  );
+  await waitFor(() => ntcp2.counters.handshakesInFailed >= failedBefore + payloads.length, 30_000, 'every bad handshake to be counted', { context: () => JSON.stringify(ntcp2.counters.handshakeFailures) });
+  // The sessions i2pd opened are untouched, and the router still serves new peers.
+  for (const peer of established) {
+    const i2pd = net.router(peer)!;
+    assert.ok(await i2pd.hasSessionWith(i2pBase64Encode(r1.hash), 'NTCP2'), `i2pd #${i2pd.index} still has its session`);
+  }
+  const okBefore = ntcp2.counters.handshakesInOk;
+  await r2.connect(r1.routerInfo);
+  // The initiator is done once it sent message 3; the responder a moment later.
+  await waitFor(() => ntcp2.counters.handshakesInOk === okBefore + 1, 5_000, 'r1 to complete the new inbound handshake');
+  assert.equal(await r2.sendRouterInfoTo(r1.hash, 20_000), true, 'the new session carries a DatabaseStore and its DeliveryStatus');
 });
 
 test('the garlicgate binary bootstraps from --reseed.zipfile and i2pd lists its sessions', { timeout: 90_000 }, async () => {
