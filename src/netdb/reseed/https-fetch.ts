@@ -11,7 +11,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, rootCertificates, type TLSSocket } from 'node:tls';
-import { openTunnel, unbracket, type ProxySpec } from './proxy-tunnel.js';
+import { abortReason, openTunnel, unbracket, type ProxySpec } from './proxy-tunnel.js';
 import { ReseedFailure } from './reseed-failure.js';
 
 /**
@@ -53,10 +53,6 @@ export function parseHttpsUrl(raw: string): URL {
   return u;
 }
 
-function abortReason(signal: AbortSignal): ReseedFailure {
-  return signal.reason instanceof ReseedFailure ? signal.reason : new ReseedFailure('aborted', 'reseed aborted');
-}
-
 function startTls(socket: Socket, host: string, ca: HttpsGetOptions['ca'], signal: AbortSignal): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     const t = tlsConnect({
@@ -88,19 +84,21 @@ function startTls(socket: Socket, host: string, ca: HttpsGetOptions['ca'], signa
 }
 
 function readBody(res: IncomingMessage, maxBytes: number, resolve: (h: Hop) => void, reject: (e: ReseedFailure) => void): void {
+  // Settle before destroying: destroy() emits 'aborted'/'end' synchronously.
+  const refuse = (e: ReseedFailure): void => {
+    reject(e);
+    res.destroy();
+  };
   const declared = res.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) {
-    res.destroy();
-    return reject(new ReseedFailure('too-large', `response of ${declared} bytes exceeds the ${maxBytes}-byte limit`));
+    return refuse(new ReseedFailure('too-large', `response of ${declared} bytes exceeds the ${maxBytes}-byte limit`));
   }
   const chunks: Buffer[] = [];
   let size = 0;
   res.on('data', (c: Buffer) => {
     size += c.length;
-    if (size > maxBytes) {
-      res.destroy();
-      reject(new ReseedFailure('too-large', `response exceeds the ${maxBytes}-byte limit`));
-    } else chunks.push(c);
+    if (size > maxBytes) refuse(new ReseedFailure('too-large', `response exceeds the ${maxBytes}-byte limit`));
+    else chunks.push(c);
   });
   res.on('end', () => {
     if (!res.complete) reject(new ReseedFailure('connect', 'connection closed before the response was complete'));

@@ -146,7 +146,8 @@ export function parseSocks5ConnectReply(buf: Buffer): number | undefined {
 
 // ---- socket shell ---------------------------------------------------------------------------------
 
-function abortReason(signal: AbortSignal): ReseedFailure {
+/** The ReseedFailure an aborted signal carries (timeout, shutdown), or a generic one. */
+export function abortReason(signal: AbortSignal): ReseedFailure {
   return signal.reason instanceof ReseedFailure ? signal.reason : new ReseedFailure('aborted', 'reseed aborted');
 }
 
@@ -213,6 +214,8 @@ function exchange(sock: Socket, request: Buffer, parse: (b: Buffer) => number | 
     sock.on('error', onError);
     sock.on('close', onClose);
     signal.addEventListener('abort', onAbort, { once: true });
+    // The previous exchange left the socket paused; a new 'data' listener does not resume it.
+    sock.resume();
     sock.write(request);
   });
 }

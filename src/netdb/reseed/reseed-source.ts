@@ -16,7 +16,7 @@ import type { Logger } from '../../util/log.js';
 import { DEFAULT_MAX_REDIRECTS, httpsGet, parseHttpsUrl } from './https-fetch.js';
 import { parseProxyUrl } from './proxy-tunnel.js';
 import { ReseedFailure } from './reseed-failure.js';
-import { MAX_SU3_BYTES, SU3_MAGIC, openReseedSU3 } from './su3.js';
+import { MAX_SU3_BYTES, SU3_MAGIC, openReseedSU3, type SignerKeyring } from './su3.js';
 import type { TrustStore } from './trust-store.js';
 import { readReseedZip } from './zipfile.js';
 
@@ -95,12 +95,12 @@ function checkSU3Age(version: string, now: number, source: string): void {
  * Turns the bytes of a reseed file into verified RouterInfos: SU3 -> signature check -> zip,
  * or a plain zip. Pure apart from the zip reader; used for files and downloads alike.
  */
-export async function openReseedData(buf: Buffer, kind: 'su3' | 'zip', trustStore: TrustStore, now: number, source: string): Promise<ReseedData> {
+export async function openReseedData(buf: Buffer, kind: 'su3' | 'zip', keyring: SignerKeyring, now: number, source: string): Promise<ReseedData> {
   if (kind === 'zip') {
     const { routerInfos, rejected } = await readReseedZip(buf);
     return { source, routerInfos: freshRouterInfos(routerInfos, rejected, now, source), rejected };
   }
-  const su3 = openReseedSU3(buf, trustStore, now);
+  const su3 = openReseedSU3(buf, keyring, now);
   checkSU3Age(su3.version, now, source);
   const { routerInfos, rejected } = await readReseedZip(su3.content);
   return { source, routerInfos: freshRouterInfos(routerInfos, rejected, now, source), rejected, signer: su3.signerId, version: su3.version };

@@ -118,7 +118,8 @@ export interface ReseedOutcome {
   source: string;
 }
 
-type SourceSpec = { kind: 'su3-file' | 'zip-file'; path: string } | { kind: 'url'; url: string };
+/** `local`: configured by the owner (`--reseed.file`/`--reseed.zipfile`), so one router suffices. */
+type SourceSpec = { kind: 'su3-file' | 'zip-file'; path: string } | { kind: 'url'; url: string; local: boolean };
 
 function describe(s: SourceSpec): string {
   return s.kind === 'url' ? s.url : s.path;
@@ -143,10 +144,10 @@ export class Reseeder {
   /** The sources of one attempt, in the order they will be tried. */
   sources(): SourceSpec[] {
     const local: SourceSpec[] = [];
-    if (this.opts.file) local.push(/^https:\/\//i.test(this.opts.file) ? { kind: 'url', url: this.opts.file } : { kind: 'su3-file', path: this.opts.file });
+    if (this.opts.file) local.push(/^https:\/\//i.test(this.opts.file) ? { kind: 'url', url: this.opts.file, local: true } : { kind: 'su3-file', path: this.opts.file });
     if (this.opts.zipfile) local.push({ kind: 'zip-file', path: this.opts.zipfile });
     if (local.length > 0) return local;
-    const urls: SourceSpec[] = this.opts.urls.map((url) => ({ kind: 'url', url }));
+    const urls: SourceSpec[] = this.opts.urls.map((url) => ({ kind: 'url', url, local: false }));
     // Fisher–Yates with the injected random source.
     for (let i = urls.length - 1; i > 0; i--) {
       const j = Math.floor(this.random() * (i + 1));
@@ -203,7 +204,7 @@ export class Reseeder {
           let added = 0;
           // readReseedZip verified every RouterInfo's signature already.
           for (const ri of data.routerInfos) if (store.add(ri, this.now(), true) === true) added++;
-          const min = s.kind === 'url' ? (this.opts.minRouters ?? 10) : 1;
+          const min = s.kind === 'url' && !s.local ? (this.opts.minRouters ?? 10) : 1;
           log.info({ source, signer: data.signer, version: data.version, routers: data.routerInfos.length, added, rejected: data.rejected, storeSize: store.size }, 'reseed: source processed');
           if (added >= min) {
             this.counters.successes++;

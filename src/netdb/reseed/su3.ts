@@ -103,10 +103,12 @@ export interface SU3File {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function decodeText(b: Buffer, what: string): string {
+function decodeText(b: Buffer, what: string, padded = false): string {
   let s: string;
   try {
     s = utf8.decode(b);
+    // The version is "padded with trailing 0x00"; nothing else may contain NULs.
+    if (padded) s = s.replace(/\u0000+$/, '');
   } catch {
     throw new DataFormatError(`SU3 ${what} is not valid UTF-8`, 'bad-text');
   }
@@ -150,7 +152,7 @@ export function parseSU3(buf: Buffer): SU3File {
     throw new DataFormatError(`truncated SU3 file: content length ${contentLength}, ${Math.max(available, 0)} bytes available`, 'truncated');
   }
   if (contentLength < BigInt(available)) throw new DataFormatError(`${available - Number(contentLength)} trailing bytes after SU3 signature`, 'trailing');
-  const version = decodeText(r.bytes(versionLength, 'SU3 version'), 'version').replace(/\u0000+$/, '');
+  const version = decodeText(r.bytes(versionLength, 'SU3 version'), 'version', true);
   const signerId = decodeText(r.bytes(signerIdLength, 'SU3 signer ID'), 'signer ID');
   const content = r.bytes(available, 'SU3 content');
   const signedEnd = r.offset;
