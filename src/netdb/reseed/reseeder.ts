@@ -215,6 +215,7 @@ export class Reseeder {
           this.countFailure('too-few-routers');
           log.warn({ source, added, min }, 'reseed: source yielded too few new routers');
         } catch (e) {
+          if (this.stopped) return undefined; // cancelled by stop(): not the source's fault
           const reason = e instanceof ReseedFailure ? e.reason : e instanceof ProtocolError ? `malformed:${e.code}` : 'error';
           this.countFailure(reason);
           // One clear line per refused source; nothing from it entered the store.
@@ -224,6 +225,7 @@ export class Reseeder {
     } finally {
       this.abort = undefined;
     }
+    if (this.stopped) return undefined;
     const next = this.backoff.recordFailure(this.now());
     log.warn({ failures: this.backoff.consecutiveFailures, retryInMs: Math.round(next - this.now()) }, 'reseed: all sources failed');
     return undefined;

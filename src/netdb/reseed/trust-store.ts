@@ -111,7 +111,8 @@ export class TrustStore implements SignerKeyring {
         log?.warn({ file: join(sslDir, name) }, 'reseed: unreadable TLS certificate ignored');
       }
     }
-    log?.info({ dir, signers: signers.size, tlsCas: tlsCas.length }, 'reseed: trusted certificates loaded');
+    if (signers.size === 0) log?.warn({ dir: reseedDir }, 'reseed: no signer certificates found; every SU3 file will be refused');
+    else log?.info({ dir, signers: signers.size, tlsCas: tlsCas.length }, 'reseed: trusted certificates loaded');
     return new TrustStore(signers, tlsCas);
   }
 

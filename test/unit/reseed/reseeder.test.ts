@@ -205,6 +205,9 @@ describe('reseed from files and the Reseeder policy', () => {
       const t0 = Date.now();
       assert.equal(await p, undefined);
       assert.ok(Date.now() - t0 < 2000);
+      // A cancelled download is not the server's failure and does not start a backoff.
+      assert.deepEqual(r.counters.failures, {});
+      assert.equal(r.backoff.consecutiveFailures, 0);
     } finally {
       await hang.close();
     }
