@@ -8,15 +8,12 @@
  */
 import { isIP } from 'node:net';
 import { isLogLevel } from '../util/log.js';
+import { ConfigError, type OptionSpec, type Parser } from './option-spec.js';
+import { RESEED_OPTIONS, defaultReseedConfig, type ReseedConfig } from './reseed-options.js';
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError, type OptionSpec } from './option-spec.js';
 
-export interface RouterConfig {
+export interface RouterConfig extends ReseedConfig {
   /** Data directory for keys, router.info, netDb. i2pd: `--datadir`. */
   datadir: string;
   /** Path to an INI config file (i2pd syntax). */
@@ -37,8 +34,6 @@ export interface RouterConfig {
   /** Upper bound on NTCP2 sessions (i2pd has `--limits.transittunnels`; this one is ours). */
   'limits.ntcp2sessions': number;
 }
-
-type Parser<T> = (raw: string, name: string) => T;
 
 const parseBool: Parser<boolean> = (raw, name) => {
   const v = raw.trim().toLowerCase();
@@ -85,12 +80,6 @@ const parseBandwidth: Parser<string> = (raw, name) => {
   return v;
 };
 
-interface OptionSpec {
-  parse: Parser<unknown>;
-  help: string;
-  /** A flag that may be given without a value on the command line (`--floodfill`). */
-  flag?: boolean;
-}
 
 export const OPTIONS: Record<keyof RouterConfig, OptionSpec> = {
   datadir: { parse: nonEmptyPath, help: 'data directory (keys, router.info, netDb)' },
@@ -105,6 +94,7 @@ export const OPTIONS: Record<keyof RouterConfig, OptionSpec> = {
   'reseed.zipfile': { parse: optionalPath, help: 'a .zip of routerInfo-*.dat files to bootstrap from' },
   loglevel: { parse: parseLogLevel, help: 'debug, info, warn, error, critical, none' },
   'limits.ntcp2sessions': { parse: intIn(1, 100000), help: 'maximum NTCP2 sessions' },
+  ...RESEED_OPTIONS,
 };
 
 export function defaultConfig(home: string): RouterConfig {
@@ -121,6 +111,7 @@ export function defaultConfig(home: string): RouterConfig {
     'reseed.zipfile': undefined,
     loglevel: 'info',
     'limits.ntcp2sessions': 500,
+    ...defaultReseedConfig(),
   };
 }
 

@@ -6,9 +6,7 @@
 import { parseHttpsUrl } from '../netdb/reseed/https-fetch.js';
 import { parseProxyUrl } from '../netdb/reseed/proxy-tunnel.js';
 import { ReseedFailure } from '../netdb/reseed/reseed-failure.js';
-import { ConfigError, type OPTIONS } from './options.js';
-
-type OptionSpec = (typeof OPTIONS)[keyof typeof OPTIONS];
+import { ConfigError, type OptionSpec } from './option-spec.js';
 
 /** i2pd 2.45.1's built-in `reseed.urls` (all HTTPS), as compiled into Debian's /usr/bin/i2pd. */
 export const DEFAULT_RESEED_URLS: readonly string[] = [

@@ -4,7 +4,6 @@
  */
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import { readFile } from 'node:fs/promises';
 import { randomInt } from 'node:crypto';
 import type { Logger } from '../util/log.js';
 import type { RouterConfig } from '../config/options.js';
@@ -15,7 +14,8 @@ import { buildRouterInfo, routerInfoContentKey, type RouterInfoSettings } from '
 import { RouterInfo } from '../data/router-info.js';
 import { i2pBase64Encode } from '../data/base64.js';
 import { RouterInfoStore } from '../netdb/router-info-store.js';
-import { readReseedZip } from '../netdb/reseed/zipfile.js';
+import { Reseeder } from '../netdb/reseed/reseeder.js';
+import { TrustStore, defaultCertificatesDir } from '../netdb/reseed/trust-store.js';
 import { NTCP2Transport } from '../transport/ntcp2/transport.js';
 import type { NTCP2Session } from '../transport/ntcp2/session.js';
 import { I2NPType, type I2NPMessage } from '../i2np/message.js';
@@ -41,6 +41,7 @@ export class Router extends EventEmitter {
   keys!: RouterKeys;
   store!: RouterInfoStore;
   ntcp2: NTCP2Transport | undefined;
+  reseeder: Reseeder | undefined;
   readonly counters: RouterCounters = { i2npIn: {}, i2npOut: {}, i2npDropped: {}, routerInfosReceived: 0 };
   private current!: RouterInfo;
   private contentKey = '';
@@ -85,7 +86,22 @@ export class Router extends EventEmitter {
     };
     await this.republish(true);
     this.store = new RouterInfoStore({ netId: config.netid, ourHash: keys.identity.hash });
-    if (config['reseed.zipfile']) await this.reseedFromZip(config['reseed.zipfile']);
+    const trustStore = await TrustStore.load(config.certsdir ?? defaultCertificatesDir(), log.child({ sub: 'reseed' }));
+    this.reseeder = new Reseeder({
+      urls: config['reseed.urls'],
+      file: config['reseed.file'],
+      zipfile: config['reseed.zipfile'],
+      threshold: config['reseed.threshold'],
+      proxy: config['reseed.proxy'],
+      trustStore,
+      log: log.child({ sub: 'reseed' }),
+      netId: config.netid,
+      now: this.now,
+    });
+    // The first reseed is awaited so the bootstrap below has peers to dial; later ones run on
+    // the reseeder's own schedule (with backoff: a Pi often boots before its uplink is up).
+    await this.reseeder.reseedIfNeeded(this.store);
+    this.reseeder.start(this.store);
 
     if (config['ntcp2.enabled']) {
       const ntcp2 = new NTCP2Transport({
@@ -110,6 +126,7 @@ export class Router extends EventEmitter {
   }
 
   async stop(): Promise<void> {
+    this.reseeder?.stop();
     for (const w of this.statusWaiters.values()) w(false);
     this.statusWaiters.clear();
     await this.ntcp2?.stop();
@@ -138,14 +155,6 @@ export class Router extends EventEmitter {
   async updateSettings(change: Partial<RouterInfoSettings>): Promise<boolean> {
     this.settings = { ...this.settings, ...change };
     return this.republish();
-  }
-
-  async reseedFromZip(path: string): Promise<number> {
-    const { routerInfos, rejected } = await readReseedZip(await readFile(path));
-    let added = 0;
-    for (const ri of routerInfos) if (this.store.add(ri, this.now(), true) === true) added++;
-    this.log.info({ file: path, added, rejected }, 'reseeded from zip file');
-    return added;
   }
 
   /** Opens (or reuses) an NTCP2 session to a router. */

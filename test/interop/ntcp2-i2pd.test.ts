@@ -35,6 +35,8 @@ function ourConfig(name: string, host: string, port: number, extra: Partial<Rout
     host,
     port,
     bandwidth: 'X',
+    // Never the public reseed servers: this network is private.
+    'reseed.urls': [],
     ...extra,
   };
 }
@@ -166,7 +168,7 @@ test('garbage thrown at our router is dropped and counted; its i2pd sessions and
 
 test('the garlicgate binary bootstraps from --reseed.zipfile and i2pd lists its sessions', { timeout: 90_000 }, async () => {
   const datadir = mkdtempSync(join(tmpdir(), 'gg-cli-'));
-  child = spawn(process.execPath, [cli, `--datadir=${datadir}`, '--netid=99', '--host=198.18.0.102', '--port=19102', `--reseed.zipfile=${zipPath}`, '--loglevel=info'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn(process.execPath, [cli, `--datadir=${datadir}`, '--netid=99', '--host=198.18.0.102', '--port=19102', '--reseed.urls=', `--reseed.zipfile=${zipPath}`, '--loglevel=info'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

@@ -12,12 +12,19 @@
  * reseed servers helps nobody. The timing is the sans-IO `ReseedBackoff`; `Reseeder.start()`
  * is the thin timer shell around it.
  */
-import type { RouterInfoStore } from '../router-info-store.js';
+import type { RouterInfo } from '../../data/router-info.js';
 import type { Logger } from '../../util/log.js';
 import { ProtocolError } from '../../util/errors.js';
 import { ReseedFailure } from './reseed-failure.js';
 import { DEFAULT_RESEED_MAX_BYTES, DEFAULT_RESEED_TIMEOUT_MS, reseedFromFile, reseedFromUrl, type ReseedData } from './reseed-source.js';
 import type { TrustStore } from './trust-store.js';
+
+/** Where reseeded RouterInfos go: the netDb store (anything with a size and a checked add). */
+export interface ReseedTarget {
+  readonly size: number;
+  /** Returns true when stored; `verified` says the signature was already checked. */
+  add(ri: RouterInfo, now: number, verified: boolean): true | string;
+}
 
 export interface ReseedBackoffOptions {
   /** Delay after the first failure; default 30 s. */
@@ -157,7 +164,7 @@ export class Reseeder {
   }
 
   /** Reseeds if the store is below the threshold and the backoff allows it. */
-  reseedIfNeeded(store: RouterInfoStore): Promise<ReseedOutcome | undefined> {
+  reseedIfNeeded(store: ReseedTarget): Promise<ReseedOutcome | undefined> {
     if (this.inFlight) return this.inFlight;
     if (store.size >= this.opts.threshold) return Promise.resolve(undefined);
     if (!this.backoff.mayAttempt(this.now())) return Promise.resolve(undefined);
@@ -165,7 +172,7 @@ export class Reseeder {
   }
 
   /** Reseeds now, whatever the store size and backoff (I2PControl "Reseed", a UI button). */
-  reseedNow(store: RouterInfoStore): Promise<ReseedOutcome | undefined> {
+  reseedNow(store: ReseedTarget): Promise<ReseedOutcome | undefined> {
     if (this.inFlight) return this.inFlight;
     this.inFlight = this.attempt(store).finally(() => {
       this.inFlight = undefined;
@@ -189,7 +196,7 @@ export class Reseeder {
     });
   }
 
-  private async attempt(store: RouterInfoStore): Promise<ReseedOutcome | undefined> {
+  private async attempt(store: ReseedTarget): Promise<ReseedOutcome | undefined> {
     const { log } = this.opts;
     const sources = this.sources();
     this.counters.attempts++;
@@ -236,7 +243,7 @@ export class Reseeder {
   }
 
   /** Starts automatic reseeding: now if needed, then whenever the store is low and backoff allows. */
-  start(store: RouterInfoStore): void {
+  start(store: ReseedTarget): void {
     this.stopped = false;
     const tick = (): void => {
       this.timer = undefined;
@@ -248,7 +255,7 @@ export class Reseeder {
     this.schedule(store, tick, 0);
   }
 
-  private schedule(store: RouterInfoStore, tick: () => void, delay?: number): void {
+  private schedule(store: ReseedTarget, tick: () => void, delay?: number): void {
     const check = this.opts.checkIntervalMs ?? 5 * 60_000;
     const now = this.now();
     const low = store.size < this.opts.threshold;

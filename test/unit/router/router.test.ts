@@ -11,7 +11,7 @@ import { reseedZipOf } from '../../helpers/zip.js';
 import { makeRouterInfo } from '../data/make-router-info.js';
 
 function config(extra: Partial<RouterConfig> = {}): RouterConfig {
-  return { ...defaultConfig('/nonexistent'), datadir: mkdtempSync(join(tmpdir(), 'gg-router-')), netid: 99, host: '127.0.0.1', port: 0, ...extra };
+  return { ...defaultConfig('/nonexistent'), datadir: mkdtempSync(join(tmpdir(), 'gg-router-')), netid: 99, host: '127.0.0.1', port: 0, 'reseed.urls': [], ...extra };
 }
 
 test('first start creates identity and router.info; a restart keeps the identity', async () => {
