@@ -1,0 +1,76 @@
+/**
+ * I2PControl options, with i2pd's names, defaults and meanings (`i2pd --help`, "I2PControl
+ * options"), in the shape of OPTIONS in ./options.ts, to be merged into it. `i2pcontrol.https` is
+ * ours: i2pd always serves HTTPS.
+ */
+import { isIP } from 'node:net';
+import { ConfigError, type OPTIONS } from './options.js';
+
+type OptionSpec = (typeof OPTIONS)[keyof typeof OPTIONS];
+
+export interface I2PControlConfig {
+  /** Serve I2PControl. i2pd default: false. */
+  'i2pcontrol.enabled': boolean;
+  /** Listen address (an IP literal, as i2pd requires). Default 127.0.0.1. */
+  'i2pcontrol.address': string;
+  'i2pcontrol.port': number;
+  /** Default "itoopie", as in i2pd and Java I2P: change it if the service is reachable by others. */
+  'i2pcontrol.password': string;
+  /** Certificate and key files (PEM); relative paths are inside the data directory. */
+  'i2pcontrol.cert': string;
+  'i2pcontrol.key': string;
+  /** Ours. true (default): HTTPS like i2pd; false: plain HTTP, for clients that cannot do TLS. */
+  'i2pcontrol.https': boolean;
+}
+
+export function defaultI2PControlConfig(): I2PControlConfig {
+  return {
+    'i2pcontrol.enabled': false,
+    'i2pcontrol.address': '127.0.0.1',
+    'i2pcontrol.port': 7650,
+    'i2pcontrol.password': 'itoopie',
+    'i2pcontrol.cert': 'i2pcontrol.crt.pem',
+    'i2pcontrol.key': 'i2pcontrol.key.pem',
+    'i2pcontrol.https': true,
+  };
+}
+
+const parseBool = (raw: string, name: string): boolean => {
+  const v = raw.trim().toLowerCase();
+  if (v === 'true' || v === '1' || v === 'yes' || v === '') return true;
+  if (v === 'false' || v === '0' || v === 'no') return false;
+  throw new ConfigError(`option --${name}: expected true or false, got "${raw}"`);
+};
+
+const parseAddress = (raw: string, name: string): string => {
+  const v = raw.trim();
+  if (isIP(v) === 0) throw new ConfigError(`option --${name}: "${raw}" is not an IPv4 or IPv6 address`);
+  return v;
+};
+
+const parsePort = (raw: string, name: string): number => {
+  const v = raw.trim();
+  if (!/^\d{1,5}$/.test(v) || Number(v) < 1 || Number(v) > 65535) throw new ConfigError(`option --${name}: expected a port 1–65535, got "${raw}"`);
+  return Number(v);
+};
+
+const parsePassword = (raw: string, name: string): string => {
+  if (raw === '') throw new ConfigError(`option --${name}: the password must not be empty`);
+  return raw;
+};
+
+const parseFile = (raw: string, name: string): string => {
+  const v = raw.trim();
+  if (v === '') throw new ConfigError(`option --${name}: expected a file name`);
+  return v;
+};
+
+export const I2PCONTROL_OPTIONS: Record<keyof I2PControlConfig, OptionSpec> = {
+  'i2pcontrol.enabled': { parse: parseBool, flag: true, help: 'serve I2PControl (JSON-RPC remote control, as i2pd; default false)' },
+  'i2pcontrol.address': { parse: parseAddress, help: 'I2PControl listen address (default 127.0.0.1)' },
+  'i2pcontrol.port': { parse: parsePort, help: 'I2PControl listen port (default 7650)' },
+  'i2pcontrol.password': { parse: parsePassword, help: 'I2PControl password (default itoopie)' },
+  'i2pcontrol.cert': { parse: parseFile, help: 'I2PControl HTTPS certificate, PEM, created if missing (default <datadir>/i2pcontrol.crt.pem)' },
+  'i2pcontrol.key': { parse: parseFile, help: 'I2PControl HTTPS key, PEM, created if missing (default <datadir>/i2pcontrol.key.pem)' },
+  'i2pcontrol.https': { parse: parseBool, flag: true, help: 'serve I2PControl over HTTPS as i2pd does (default true); false = plain HTTP' },
+};
