@@ -4,6 +4,7 @@
  */
 import { benchCrypto } from './crypto.js';
 import { benchNtcp2 } from './ntcp2.js';
+import { benchReseed } from './reseed.js';
 
 async function main(): Promise<void> {
   const report: Record<string, unknown> = {
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
   };
   report.crypto = await benchCrypto();
   report.ntcp2 = await benchNtcp2();
+  report.reseed = await benchReseed();
   process.stdout.write(JSON.stringify(report, null, 2) + '\n');
 }
 

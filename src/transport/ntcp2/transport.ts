@@ -425,13 +425,14 @@ export class NTCP2Transport extends EventEmitter {
     const first: Block[] = [{ type: BlockType.DateTime, timestamp: unixSeconds(this.now()) }];
     if (p.inbound) first.push({ type: BlockType.RouterInfo, flood: false, routerInfo: this.opts.routerInfo().raw });
     s.writeFrame(first, handshakeTail);
-    s.start(ev.extra);
-    if (s.closed) return undefined;
-
+    // Register and announce the session before reading the data that came with the handshake:
+    // a message in that data (a DatabaseStore with a reply token, say) may need a reply through
+    // this very session, and listeners must see 'established' before the session's messages.
     if (!this.register(s)) return undefined;
     this.log.info({ peer: s.shortHash, inbound: p.inbound, remote: `${s.remoteAddress}:${s.remotePort}` }, 'NTCP2 session established');
     this.safeEmit('established', s, remoteRi, p.inbound);
-    return s;
+    s.start(ev.extra);
+    return s.closed ? undefined : s;
   }
 
   /** Applies the duplicate-session policy; returns false if `s` lost and was closed. */

@@ -63,3 +63,23 @@ test('--reseed.zipfile fills the store with the verified RouterInfos of our netw
   assert.equal(r.store.rejected['wrong-netid'], 1);
   await r.stop();
 });
+
+test('a floodfill acknowledges a DatabaseStore sent right behind the handshake', async () => {
+  // The first data frames can arrive with message 3; the session must already be registered so
+  // the DeliveryStatus reply can go out through it.
+  const ff = new Router(config({ floodfill: true, port: 0 }), silentLogger());
+  await ff.start();
+  // Port 0: the OS picks one; publish what was bound.
+  await ff.updateSettings({ port: ff.ntcp2!.boundPort });
+  const client = new Router(config({ port: 0 }), silentLogger());
+  await client.start();
+  try {
+    await client.connect(ff.routerInfo);
+    assert.equal(await client.sendRouterInfoTo(ff.hash, 5_000), true);
+    assert.equal(ff.counters.i2npOut.DeliveryStatus, 1);
+    assert.ok(ff.store.get(client.hash), 'the floodfill stored the client RouterInfo');
+  } finally {
+    await client.stop();
+    await ff.stop();
+  }
+});
