@@ -68,7 +68,14 @@ export class I2PControlServer {
       this.handler = new I2PControlHandler({ ...opts.handlerOptions, view: opts.view, password: opts.password, log: opts.log });
     }
     const timeout = opts.requestTimeoutMs ?? 10_000;
-    const common: http.ServerOptions = { requestTimeout: timeout, headersTimeout: Math.min(timeout, 5000), keepAliveTimeout: 5000, maxHeaderSize: 8192 };
+    const common: http.ServerOptions = {
+      requestTimeout: timeout,
+      headersTimeout: Math.min(timeout, 5000),
+      keepAliveTimeout: 5000,
+      maxHeaderSize: 8192,
+      // Node checks request deadlines on this interval (default 30 s, far coarser than our deadline).
+      connectionsCheckingInterval: Math.min(1000, timeout),
+    };
     const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => this.onRequest(req, res);
     this.server = opts.tls
       ? https.createServer({ ...common, cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2', handshakeTimeout: timeout }, onRequest)
