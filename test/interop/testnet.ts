@@ -2,15 +2,16 @@
  * A private network of real i2pd 2.45.1 routers for interop tests.
  *
  * Every choice here follows /work/shared/notes/i2pd-testnet.md: routers live on 198.18.0.x inside the
- * `gg-interop` network namespace (i2pd drops peers from reserved ranges), netid 99, no reseed (each
- * router's netDb is seeded with the others' router.info files before start), webconsole on 127.0.0.1
- * with one port per router. The harness deliberately does not use GarlicGate's own parsers (src/data):
+ * `gg-interop` network namespace (i2pd drops peers from reserved ranges), netid 99, no reseed (router
+ * i's netDb is seeded with the router.info files of routers 0..i-1 before start, see
+ * I2pdNetworkOptions.seeding for why not all of them), webconsole on 127.0.0.1 with one port per
+ * router. The harness deliberately does not use GarlicGate's own parsers (src/data):
  * it must stay a trustworthy outside view even when the code under test is wrong.
  *
  * Usage (inside the namespace, which `npm test` provides):
  *   const net = new I2pdNetwork({ count: 3, floodfills: 1 });
  *   await net.init(); await net.start();
- *   await net.routers[0].waitFor(async () => (await net.routers[0].transports()).ntcp2.length > 0, 20_000, 'a session');
+ *   await net.routers[2].waitForSessionsWith([net.routers[0].identHashBase64()], 20_000);
  *   await net.stop();
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -193,6 +194,14 @@ export function parseTransportsPage(html: string): TransportSession[] {
     if (items.length !== declared) throw new Error(`${transport}: header announces ${declared} sessions, found ${items.length} lines`);
   }
   return sessions;
+}
+
+/** One line per session, for error messages: `NTCP2 to Ugy4 198.18.0.2:20002 [sent:received]`. */
+export function describeSessions(sessions: TransportSession[]): string {
+  if (sessions.length === 0) return 'none';
+  return sessions
+    .map((s) => `${s.transport} ${s.outgoing ? 'to' : 'from'} ${s.identPrefix} ${s.host}:${s.port} [${s.sentBytes}:${s.receivedBytes}]${s.flags.map((f) => ` [${f}]`).join('')}`)
+    .join(', ');
 }
 
 /** What the webconsole's main page tells (all counts as i2pd sees them). */
@@ -561,8 +570,6 @@ export class I2pdRouter {
     let last: TransportSession[] = [];
     const match = (h: string): TransportSession | undefined =>
       last.find((s) => h.startsWith(s.identPrefix) && (transport === undefined || s.transport.replace(/v6$/, '') === transport));
-    const describe = (): string =>
-      last.length === 0 ? 'none' : last.map((s) => `${s.transport} ${s.outgoing ? 'to' : 'from'} ${s.identPrefix} ${s.host}:${s.port}`).join(', ');
     try {
       await this.waitFor(
         async () => {
@@ -573,7 +580,7 @@ export class I2pdRouter {
         `i2pd #${this.index} (${this.address}) to list ${transport ?? 'NTCP2/SSU2'} sessions with ${hashesB64.map((h) => h.slice(0, 4)).join(', ')}`,
       );
     } catch (e) {
-      (e as Error).message = `${(e as Error).message}\nsessions listed last: ${describe()}`;
+      (e as Error).message = `${(e as Error).message}\nsessions listed last: ${describeSessions(last)}`;
       throw e;
     }
     return hashesB64.map((h) => match(h)!);
@@ -639,6 +646,19 @@ export interface I2pdNetworkOptions {
   netId?: number;
   /** Router i gets 198.18.0.<firstAddress + i>; default 1. 198.18.0.250 is reserved for the netns probe. */
   firstAddress?: number;
+  /**
+   * Which i2pd routers know which at start. 'ordered' (default): router i is seeded with routers
+   * 0..i-1 only, so for each pair only one side can dial first; the rest is learnt from handshakes and
+   * the floodfills. 'full': everyone knows everyone (as in the notes), so all routers dial each other
+   * at the same instant, and i2pd 2.45.1 mishandles simultaneous dials: SSU2 handshakes all fail
+   * (each side takes the other's SessionRequest for the reply to its own) and NTCP2 sometimes drops
+   * the incoming session as "already exists" in favour of an outgoing one that never completes,
+   * leaving a half-dead session on the peer for minutes. Measured (every pair listing the other with
+   * traffic both ways): 'ordered' 3 routers 12/12 within 2.1 s, 5 routers 6/6 within 7.2 s, SSU2
+   * sessions working; 'full' 3 routers 11/12 in about 2 s, 5 routers 0/3 within 45 s, no SSU2
+   * session ever. Starting 'full' routers 1 s apart did not help (5 routers: 4/6).
+   */
+  seeding?: 'ordered' | 'full';
   /** RouterInfos (ours, say) copied into every i2pd's netDb before start. */
   extraRouterInfos?: Buffer[];
   /** Bandwidth class/limit for every router; default X. */
@@ -730,13 +750,19 @@ export class I2pdNetwork {
     this.log.info({ count: o.count, ms: Date.now() - t0, dir: this.baseDir }, 'i2pd identities created');
   }
 
-  /** Seed every netDb with all the other routers' router.info (plus extraRouterInfos), start all. */
+  /**
+   * Seed the netDbs (see {@link I2pdNetworkOptions.seeding}; extraRouterInfos go to every router),
+   * then start all routers at once.
+   */
   async start(): Promise<void> {
     if (this.state !== 'initialised') throw new Error(`start() needs init() first (network is ${this.state})`);
-    const infos = this.routers.map((r) => ({ from: r.index as number | undefined, ri: r.routerInfoBytes() }));
-    for (const ri of this.opts.extraRouterInfos ?? []) infos.push({ from: undefined, ri });
+    const full = (this.opts.seeding ?? 'ordered') === 'full';
+    const infos = this.routers.map((r) => r.routerInfoBytes());
     for (const r of this.routers) {
-      for (const info of infos) if (info.from !== r.index) r.addRouterInfo(info.ri);
+      infos.forEach((ri, j) => {
+        if (j !== r.index && (full || j < r.index)) r.addRouterInfo(ri);
+      });
+      for (const ri of this.opts.extraRouterInfos ?? []) r.addRouterInfo(ri);
     }
     const t0 = Date.now();
     this.state = 'started';
