@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { X509Certificate } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -51,6 +51,13 @@ const i2pdNet = new I2pdNetwork({
 let router: Router;
 let ourControl: I2PControlServer;
 let sampler: NodeJS.Timeout | undefined;
+/** Our temporary directories, removed at the end. */
+const tempDirs: string[] = [];
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(d);
+  return d;
+}
 const shutdownRequests: boolean[] = [];
 
 /**
@@ -153,7 +160,7 @@ function assertCovers(ours: Record<string, unknown>, theirs: Record<string, unkn
 before(async () => {
   await i2pdNet.init();
   await i2pdNet.start();
-  const dir = mkdtempSync(join(tmpdir(), 'gg-i2pctl-interop-'));
+  const dir = tempDir('gg-i2pctl-interop-');
   const zip = join(dir, 'reseed.zip');
   writeFileSync(zip, await reseedZipOf(i2pdNet.routers.map((r) => r.routerInfoBytes())));
   const config: RouterConfig = {
@@ -185,6 +192,7 @@ after(async () => {
   await ourControl?.stop();
   await router?.stop();
   await i2pdNet.stop();
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
 });
 
 test('both serve HTTPS with a self-signed certificate, POST on any path, HTTP 200 application/json', { timeout: 30_000 }, async () => {
@@ -324,7 +332,7 @@ test('where we differ from i2pd 2.45.1, on purpose: wrong passwords and tokens a
 
 test("our service runs on i2pd's own certificate files as they are", { timeout: 30_000 }, async () => {
   const i2pd = i2pdNet.routers[0]!;
-  const dir = mkdtempSync(join(tmpdir(), 'gg-i2pctl-i2pdcert-'));
+  const dir = tempDir('gg-i2pctl-i2pdcert-');
   copyFileSync(join(i2pd.dataDir, 'i2pcontrol.crt.pem'), join(dir, 'i2pcontrol.crt.pem'));
   copyFileSync(join(i2pd.dataDir, 'i2pcontrol.key.pem'), join(dir, 'i2pcontrol.key.pem'));
   const second = await I2PControlServer.fromConfig(
