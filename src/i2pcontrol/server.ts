@@ -55,6 +55,8 @@ export class I2PControlServer {
   private readonly now: () => number;
   private readonly sockets = new Set<Socket>();
   private listening = false;
+  /** Requests refused before the JSON-RPC core saw them, by reason; and requests answered. */
+  readonly counters = { answered: 0, notPost: 0, fromWebPage: 0, tooLarge: 0 };
 
   constructor(opts: I2PControlServerOptions) {
     this.opts = opts;
@@ -173,18 +175,22 @@ export class I2PControlServer {
     };
     req.on('error', () => req.destroy());
     if (req.method !== 'POST') {
+      this.counters.notPost++;
       plain(405, 'I2PControl: send a JSON-RPC 2.0 request with POST\n', { Allow: 'POST', Connection: 'close' });
       req.resume();
       return;
     }
     if (req.headers.origin !== undefined) {
-      this.log.warn({ origin: req.headers.origin, from: req.socket.remoteAddress }, 'I2PControl: refused a request from a web page');
+      // Warn once; a hostile page could repeat this as fast as the browser lets it.
+      const level = this.counters.fromWebPage++ === 0 ? 'warn' : 'debug';
+      this.log[level]({ origin: req.headers.origin, from: req.socket.remoteAddress }, 'I2PControl: refused a request from a web page (Origin header)');
       plain(403, 'I2PControl: requests from web pages are refused\n', { Connection: 'close' });
       req.resume();
       return;
     }
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > this.maxBody) {
+      this.counters.tooLarge++;
       plain(413, `I2PControl: the request body is larger than ${this.maxBody} bytes\n`, { Connection: 'close' });
       req.resume();
       return;
@@ -197,6 +203,7 @@ export class I2PControlServer {
       size += chunk.length;
       if (size > this.maxBody) {
         refused = true;
+        this.counters.tooLarge++;
         chunks.length = 0;
         plain(413, `I2PControl: the request body is larger than ${this.maxBody} bytes\n`, { Connection: 'close' });
         return;
@@ -211,6 +218,7 @@ export class I2PControlServer {
 
   private answer(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void {
     const reply = this.handler.handleBody(body, { now: this.now(), remoteAddress: req.socket.remoteAddress ?? '' });
+    this.counters.answered++;
     if (reply.effects.length > 0) {
       // After the answer has left (or the client has gone): a shutdown must not cut its own answer.
       res.once('close', () => setImmediate(() => applyEffects(this.opts.view, reply.effects, this.log)));

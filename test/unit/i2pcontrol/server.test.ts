@@ -141,6 +141,7 @@ test('only POST (405 with Allow), no requests from web pages (403)', async () =>
     assert.equal(fromPage.status, 403);
     assert.equal(server.handler.tokenCount, 0, 'the request was not processed');
     assert.deepEqual(view.actions, []);
+    assert.deepEqual(server.counters, { answered: 0, notPost: 1, fromWebPage: 1, tooLarge: 0 });
   });
 });
 
@@ -168,6 +169,8 @@ test('oversized bodies get 413, declared or streamed; the service goes on', asyn
       assert.match(chunked.text, /^HTTP\/1\.1 413 /);
       const ok = await request(server.url, { body: rpc('Echo', { Echo: 'x'.repeat(900) }) });
       assert.equal(JSON.parse(ok.body).error.code, -32002);
+      assert.equal(server.counters.tooLarge, 2);
+      assert.equal(server.counters.answered, 1);
     },
     { maxBodyBytes: 1024 },
   );
