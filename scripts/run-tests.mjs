@@ -131,21 +131,38 @@ function cleanupNamespace() {
   }
 }
 
+/** Set by SIGINT/SIGTERM: no further phase starts, the namespace is removed, exit 130/143. */
+let interrupted;
+
+function exitIfInterrupted() {
+  if (!interrupted) return;
+  cleanupNamespace();
+  console.error(`run-tests: interrupted by ${interrupted}`);
+  process.exit(interrupted === 'SIGINT' ? 130 : 143);
+}
+
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
+    if (interrupted) return;
+    interrupted = sig;
     console.error(`\nrun-tests: ${sig}, stopping`);
-    if (currentChild?.pid) {
+    const child = currentChild;
+    if (!child) return exitIfInterrupted();
+    // The test process gets the signal too (it stops its i2pds); the main flow then cleans up.
+    try {
+      child.kill(sig);
+    } catch {
+      // already gone
+    }
+    // Should it hang: kill it, remove the namespace with whatever still runs inside, leave.
+    setTimeout(() => {
       try {
-        currentChild.kill(sig);
+        child.kill('SIGKILL');
       } catch {
         // already gone
       }
-    }
-    // Give the test processes a moment to stop their i2pds, then remove what is left.
-    setTimeout(() => {
-      cleanupNamespace();
-      process.exit(sig === 'SIGINT' ? 130 : 143);
-    }, 3000).unref();
+      exitIfInterrupted();
+    }, 5000).unref();
   });
 }
 
@@ -159,6 +176,7 @@ if (unitFiles.length === 0) {
 } else {
   console.log(`\nrun-tests: ${unitFiles.length} unit test files, concurrency ${concurrency}\n`);
   results.push(await runNodeTest('unit', [], unitFiles, concurrency));
+  exitIfInterrupted();
 }
 
 const interopFiles = findTests(path.join('test', 'interop'), false);
@@ -180,6 +198,7 @@ if (interopFiles.length === 0) {
     if (leftovers.length > 0) console.error(`run-tests: killing processes left in ${INTEROP_NETNS}: ${leftovers.join(' ')}`);
     cleanupNamespace();
   }
+  exitIfInterrupted();
 }
 
 // ---- Summary ---------------------------------------------------------------------------------------

@@ -272,6 +272,8 @@ function httpGet(port: number, pathAndQuery: string, timeoutMs: number): Promise
 // Process bookkeeping: no i2pd may outlive the test process.
 
 const liveProcesses = new Set<ChildProcess>();
+/** Temporary base directories of networks not stopped yet, removed if the process dies first. */
+const temporaryDirs = new Set<string>();
 let hooksInstalled = false;
 
 function killAllNow(): void {
@@ -283,6 +285,8 @@ function killAllNow(): void {
     }
   }
   liveProcesses.clear();
+  for (const d of temporaryDirs) fs.rmSync(d, { recursive: true, force: true, maxRetries: 3 });
+  temporaryDirs.clear();
 }
 
 function onFatalSignal(signal: NodeJS.Signals): void {
@@ -703,6 +707,11 @@ export class I2pdNetwork {
     this.log = opts.log ?? silentLogger();
     this.ownsBaseDir = opts.baseDir === undefined;
     this.baseDir = opts.baseDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gg-i2pd-'));
+    if (this.ownsBaseDir && !this.keepFiles) temporaryDirs.add(this.baseDir);
+  }
+
+  private get keepFiles(): boolean {
+    return this.opts.keepFiles ?? process.env.GG_KEEP_TESTNET !== undefined;
   }
 
   /**
@@ -775,8 +784,10 @@ export class I2pdNetwork {
     await Promise.all(this.routers.map((r) => r.terminate()));
     if (this.state !== 'stopped') this.log.info({ dir: this.baseDir }, 'i2pd network stopped');
     this.state = 'stopped';
-    const keep = this.opts.keepFiles ?? process.env.GG_KEEP_TESTNET !== undefined;
-    if (this.ownsBaseDir && !keep) await fsp.rm(this.baseDir, { recursive: true, force: true });
+    if (this.ownsBaseDir && !this.keepFiles) {
+      await fsp.rm(this.baseDir, { recursive: true, force: true });
+      temporaryDirs.delete(this.baseDir);
+    }
   }
 
   router(hashB64: string): I2pdRouter | undefined {
