@@ -5,6 +5,34 @@
 import { benchCrypto } from './crypto.js';
 import { benchNtcp2 } from './ntcp2.js';
 import { benchReseed } from './reseed.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createNetns, deleteNetns } from '../test/interop/netns.js';
+import { findI2pd } from '../test/interop/testnet.js';
+
+const BENCH_NETNS = 'ggh-bench';
+
+/**
+ * The comparison with i2pd runs in a network namespace of its own (i2pd 2.45.1 refuses peers on
+ * loopback), so it needs root and the i2pd package; without them the report says why it is missing.
+ */
+function benchAgainstI2pd(): Record<string, unknown> {
+  if (process.getuid?.() !== 0) return { missing: 'needs root (network namespace); run `sudo npm run bench`' };
+  try {
+    findI2pd();
+  } catch (e) {
+    return { missing: (e as Error).message };
+  }
+  createNetns(BENCH_NETNS);
+  try {
+    const script = fileURLToPath(new URL('./ntcp2-i2pd.js', import.meta.url));
+    const r = spawnSync('ip', ['netns', 'exec', BENCH_NETNS, process.execPath, script], { encoding: 'utf8', timeout: 300_000 });
+    if (r.status !== 0) return { failed: (r.stderr || r.error?.message || `exit ${r.status}`).slice(-2000) };
+    return JSON.parse(r.stdout) as Record<string, unknown>;
+  } finally {
+    deleteNetns(BENCH_NETNS);
+  }
+}
 
 async function main(): Promise<void> {
   const report: Record<string, unknown> = {
@@ -12,9 +40,15 @@ async function main(): Promise<void> {
     arch: process.arch,
     date: new Date().toISOString(),
   };
+  const stage = (name: string): void => void process.stderr.write(`bench: ${name}…\n`);
+  stage('crypto');
   report.crypto = await benchCrypto();
+  stage('ntcp2');
   report.ntcp2 = await benchNtcp2();
+  stage('reseed');
   report.reseed = await benchReseed();
+  stage('ntcp2 vs i2pd');
+  report.ntcp2VsI2pd = benchAgainstI2pd();
   process.stdout.write(JSON.stringify(report, null, 2) + '\n');
 }
 
