@@ -89,6 +89,8 @@ function runNodeTest(label, prefix, files, concurrency) {
     process.execPath,
     '--test',
     `--test-concurrency=${concurrency}`,
+    // A hung test fails after 5 minutes instead of hanging CI (tests set tighter timeouts themselves).
+    '--test-timeout=300000',
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
     '--test-reporter=tap',

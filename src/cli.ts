@@ -4,16 +4,11 @@
  * 2, with nothing created or written (config loading only reads).
  */
 import { homedir } from 'node:os';
-import { readFileSync } from 'node:fs';
 import { ConfigError } from './config/options.js';
 import { loadConfig, usage } from './config/load.js';
 import { createLogger } from './util/log.js';
 import { Router } from './router/router.js';
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+import { GARLICGATE_VERSION } from './version.js';
 
 async function main(argv: string[]): Promise<number> {
   let loaded;
@@ -31,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (loaded.version) {
-    process.stdout.write(`garlicgate ${version()}\n`);
+    process.stdout.write(`garlicgate ${GARLICGATE_VERSION}\n`);
     return 0;
   }
   if (loaded.positionals.length > 0) {
@@ -53,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
       router.stop().finally(resolve);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
+    router.once('shutdownRequested', () => stop('I2PControl'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
   return 0;

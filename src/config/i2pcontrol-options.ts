@@ -4,9 +4,7 @@
  * ours: i2pd always serves HTTPS.
  */
 import { isIP } from 'node:net';
-import { ConfigError, type OPTIONS } from './options.js';
-
-type OptionSpec = (typeof OPTIONS)[keyof typeof OPTIONS];
+import { ConfigError, parseBool, type OptionSpec } from './option-spec.js';
 
 export interface I2PControlConfig {
   /** Serve I2PControl. i2pd default: false. */
@@ -34,13 +32,6 @@ export function defaultI2PControlConfig(): I2PControlConfig {
     'i2pcontrol.https': true,
   };
 }
-
-const parseBool = (raw: string, name: string): boolean => {
-  const v = raw.trim().toLowerCase();
-  if (v === 'true' || v === '1' || v === 'yes' || v === '') return true;
-  if (v === 'false' || v === '0' || v === 'no') return false;
-  throw new ConfigError(`option --${name}: expected true or false, got "${raw}"`);
-};
 
 const parseAddress = (raw: string, name: string): string => {
   const v = raw.trim();

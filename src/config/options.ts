@@ -8,12 +8,13 @@
  */
 import { isIP } from 'node:net';
 import { isLogLevel } from '../util/log.js';
-import { ConfigError, type OptionSpec, type Parser } from './option-spec.js';
+import { ConfigError, parseBool, type OptionSpec, type Parser } from './option-spec.js';
+import { I2PCONTROL_OPTIONS, defaultI2PControlConfig, type I2PControlConfig } from './i2pcontrol-options.js';
 import { RESEED_OPTIONS, defaultReseedConfig, type ReseedConfig } from './reseed-options.js';
 
 export { ConfigError, type OptionSpec } from './option-spec.js';
 
-export interface RouterConfig extends ReseedConfig {
+export interface RouterConfig extends ReseedConfig, I2PControlConfig {
   /** Data directory for keys, router.info, netDb. i2pd: `--datadir`. */
   datadir: string;
   /** Path to an INI config file (i2pd syntax). */
@@ -34,13 +35,6 @@ export interface RouterConfig extends ReseedConfig {
   /** Upper bound on NTCP2 sessions (i2pd has `--limits.transittunnels`; this one is ours). */
   'limits.ntcp2sessions': number;
 }
-
-const parseBool: Parser<boolean> = (raw, name) => {
-  const v = raw.trim().toLowerCase();
-  if (v === 'true' || v === '1' || v === 'yes' || v === '') return true;
-  if (v === 'false' || v === '0' || v === 'no') return false;
-  throw new ConfigError(`option --${name}: expected true or false, got "${raw}"`);
-};
 
 const intIn = (min: number, max: number): Parser<number> => (raw, name) => {
   if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`option --${name}: expected an integer, got "${raw}"`);
@@ -95,6 +89,7 @@ export const OPTIONS: Record<keyof RouterConfig, OptionSpec> = {
   loglevel: { parse: parseLogLevel, help: 'debug, info, warn, error, critical, none' },
   'limits.ntcp2sessions': { parse: intIn(1, 100000), help: 'maximum NTCP2 sessions' },
   ...RESEED_OPTIONS,
+  ...I2PCONTROL_OPTIONS,
 };
 
 export function defaultConfig(home: string): RouterConfig {
@@ -112,6 +107,7 @@ export function defaultConfig(home: string): RouterConfig {
     loglevel: 'info',
     'limits.ntcp2sessions': 500,
     ...defaultReseedConfig(),
+    ...defaultI2PControlConfig(),
   };
 }
 

@@ -22,6 +22,10 @@ import { I2NPType, type I2NPMessage } from '../i2np/message.js';
 import { decodeDatabaseStore, encodeDatabaseStore, DatabaseStoreType } from '../i2np/database-store.js';
 import { decodeDeliveryStatus, encodeDeliveryStatus } from '../i2np/delivery-status.js';
 import { ProtocolError } from '../util/errors.js';
+import { I2PControlServer } from '../i2pcontrol/server.js';
+import { BandwidthMeter } from '../i2pcontrol/bandwidth-meter.js';
+import { i2pControlView } from './i2pcontrol-view.js';
+import { GARLICGATE_VERSION } from '../version.js';
 
 /** I2NP messages we send expire this long after creation (i2np.rst: short expirations). */
 const I2NP_EXPIRATION_MS = 60_000;
@@ -42,6 +46,9 @@ export class Router extends EventEmitter {
   store!: RouterInfoStore;
   ntcp2: NTCP2Transport | undefined;
   reseeder: Reseeder | undefined;
+  i2pcontrol: I2PControlServer | undefined;
+  private startedAt = 0;
+  private bandwidthTimer: NodeJS.Timeout | undefined;
   readonly counters: RouterCounters = { i2npIn: {}, i2npOut: {}, i2npDropped: {}, routerInfosReceived: 0 };
   private current!: RouterInfo;
   private contentKey = '';
@@ -68,6 +75,7 @@ export class Router extends EventEmitter {
   async start(): Promise<void> {
     if (this.started) throw new Error('router already started');
     this.started = true;
+    this.startedAt = this.now();
     const { config, log } = this;
     await ensureDir(config.datadir);
     const { keys, created } = await loadOrCreateRouterKeys(config.datadir);
@@ -123,9 +131,40 @@ export class Router extends EventEmitter {
       log.info({ host: config.host ?? '0.0.0.0', port }, 'NTCP2 listening');
       this.bootstrapConnections();
     }
+    if (config['i2pcontrol.enabled']) await this.startI2PControl();
+  }
+
+  get uptimeMs(): number {
+    return this.started ? this.now() - this.startedAt : 0;
+  }
+
+  /**
+   * Asks the owner of the process (the CLI) to stop the router, as SIGTERM would: used by
+   * I2PControl's RouterManager. Without a listener the router stops itself.
+   */
+  requestShutdown(graceful: boolean): void {
+    this.log.info({ graceful }, 'shutdown requested');
+    if (!this.emit('shutdownRequested', graceful)) void this.stop();
+  }
+
+  private async startI2PControl(): Promise<void> {
+    const meter = new BandwidthMeter();
+    const sample = (): void => meter.sample(this.now(), this.ntcp2?.counters.bytesIn ?? 0, this.ntcp2?.counters.bytesOut ?? 0);
+    sample();
+    this.bandwidthTimer = setInterval(sample, 1000);
+    this.bandwidthTimer.unref();
+    this.i2pcontrol = await I2PControlServer.fromConfig(this.config, {
+      datadir: this.config.datadir,
+      view: i2pControlView(this, meter, GARLICGATE_VERSION),
+      log: this.log.child({ sub: 'i2pcontrol' }),
+    });
+    await this.i2pcontrol.start();
   }
 
   async stop(): Promise<void> {
+    if (this.bandwidthTimer) clearInterval(this.bandwidthTimer);
+    await this.i2pcontrol?.stop();
+    this.i2pcontrol = undefined;
     this.reseeder?.stop();
     for (const w of this.statusWaiters.values()) w(false);
     this.statusWaiters.clear();

@@ -22,10 +22,10 @@ import { I2pdNetwork, waitFor } from './testnet.js';
 import { reseedZipOf } from '../helpers/zip.js';
 import { Router } from '../../src/router/router.js';
 import { defaultConfig, type RouterConfig } from '../../src/config/options.js';
-import { defaultI2PControlConfig, type I2PControlConfig } from '../../src/config/i2pcontrol-options.js';
+import { defaultI2PControlConfig } from '../../src/config/i2pcontrol-options.js';
+import { i2pControlView } from '../../src/router/i2pcontrol-view.js';
 import { I2PControlServer } from '../../src/i2pcontrol/server.js';
 import { BandwidthMeter } from '../../src/i2pcontrol/bandwidth-meter.js';
-import { NetStatus, type I2PControlRouterView } from '../../src/i2pcontrol/router-view.js';
 import { ROUTER_INFO_KEYS } from '../../src/i2pcontrol/methods.js';
 import { silentLogger, createLogger } from '../../src/util/log.js';
 import { i2pBase64Encode } from '../../src/data/base64.js';
@@ -49,8 +49,6 @@ const i2pdNet = new I2pdNetwork({
 });
 
 let router: Router;
-let ourControl: I2PControlServer;
-let sampler: NodeJS.Timeout | undefined;
 /** Our temporary directories, removed at the end. */
 const tempDirs: string[] = [];
 function tempDir(prefix: string): string {
@@ -59,38 +57,6 @@ function tempDir(prefix: string): string {
   return d;
 }
 const shutdownRequests: boolean[] = [];
-
-/**
- * Test-local glue from the real Router's public state to the view I2PControl reads (the Router's own
- * implementation is the lead's to write). Only readings that are plainly true today: netDb and
- * session counts, NTCP2 byte counters; no tunnels yet.
- */
-function viewOf(r: Router, startedAt: number, meter: BandwidthMeter): I2PControlRouterView {
-  let reseeding = false;
-  const sessions = () => (r.ntcp2 ? [...r.ntcp2.sessions()].length : 0);
-  return {
-    version: '0.1.0',
-    uptimeMs: () => Date.now() - startedAt,
-    isReady: () => sessions() > 0,
-    netStatus: () => NetStatus.TESTING,
-    knownPeers: () => r.store.size,
-    activePeers: sessions,
-    floodfills: () => [...r.store.all()].filter((ri) => ri.caps.includes('f')).length,
-    bandwidth: () => meter.rates(),
-    participatingTunnels: () => 0,
-    isReseeding: () => reseeding,
-    totalBytes: () => ({ received: r.ntcp2?.counters.bytesIn ?? 0, sent: r.ntcp2?.counters.bytesOut ?? 0 }),
-    networkSettings: () => ({ ntcpPort: r.config.port, ntcpHostname: r.config.host ?? '', bandwidthInKBps: 2048, bandwidthOutKBps: 2048 }),
-    shutdown: (graceful) => {
-      shutdownRequests.push(graceful);
-      void ourControl.stop().then(() => r.stop());
-    },
-    reseed: () => {
-      reseeding = true;
-      void r.reseeder!.reseedNow(r.store).finally(() => (reseeding = false));
-    },
-  };
-}
 
 interface Exchange {
   status: number;
@@ -172,15 +138,18 @@ before(async () => {
     bandwidth: 'X',
     'reseed.urls': [],
     'reseed.zipfile': zip,
+    // The Router serves I2PControl itself, with i2pd's defaults but for the port.
+    'i2pcontrol.enabled': true,
+    'i2pcontrol.port': OUR_CONTROL,
   };
   router = new Router(config, log.child({ r: 'gg' }));
-  const startedAt = Date.now();
+  // What the CLI does on RouterManager Shutdown: stop the router (which stops I2PControl too).
+  router.on('shutdownRequested', (graceful: boolean) => {
+    shutdownRequests.push(graceful);
+    void router.stop();
+  });
   await router.start();
-  const meter = new BandwidthMeter();
-  sampler = setInterval(() => meter.sample(Date.now(), router.ntcp2?.counters.bytesIn ?? 0, router.ntcp2?.counters.bytesOut ?? 0), 1000);
-  const controlConfig: I2PControlConfig = { ...defaultI2PControlConfig(), 'i2pcontrol.enabled': true, 'i2pcontrol.port': OUR_CONTROL };
-  ourControl = await I2PControlServer.fromConfig(controlConfig, { datadir: config.datadir, view: viewOf(router, startedAt, meter), log: log.child({ sub: 'i2pcontrol' }) });
-  await ourControl.start();
+  assert.ok(router.i2pcontrol, 'the router started its I2PControl service');
   // Our router dials i2pd from the reseed zip; both sides then count one active peer.
   await i2pdNet.routers[0]!.waitForSessionsWith([i2pBase64Encode(router.hash)], 30_000, 'NTCP2');
   // i2pd's I2PControl starts with the router; its first start created its certificate.
@@ -188,8 +157,6 @@ before(async () => {
 });
 
 after(async () => {
-  clearInterval(sampler);
-  await ourControl?.stop();
   await router?.stop();
   await i2pdNet.stop();
   for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
@@ -337,7 +304,7 @@ test("our service runs on i2pd's own certificate files as they are", { timeout: 
   copyFileSync(join(i2pd.dataDir, 'i2pcontrol.key.pem'), join(dir, 'i2pcontrol.key.pem'));
   const second = await I2PControlServer.fromConfig(
     { ...defaultI2PControlConfig(), 'i2pcontrol.enabled': true, 'i2pcontrol.port': OUR_SECOND_CONTROL },
-    { datadir: dir, view: viewOf(router, Date.now(), new BandwidthMeter()), log },
+    { datadir: dir, view: i2pControlView(router, new BandwidthMeter(), 'test'), log },
   );
   await second.start();
   try {

@@ -163,6 +163,11 @@ export class Reseeder {
     return urls;
   }
 
+  /** True while a reseed attempt is running (I2PControl `i2p.router.netdb.isreseeding`). */
+  get inProgress(): boolean {
+    return this.inFlight !== undefined;
+  }
+
   /** Reseeds if the store is below the threshold and the backoff allows it. */
   reseedIfNeeded(store: ReseedTarget): Promise<ReseedOutcome | undefined> {
     if (this.inFlight) return this.inFlight;

@@ -1,0 +1,48 @@
+/**
+ * The Router as I2PControl sees it (src/i2pcontrol/router-view.ts): counts from the netDb store
+ * and the transports, bandwidth from a meter sampled once a second by the Router.
+ */
+import { NetStatus, type I2PControlRouterView } from '../i2pcontrol/router-view.js';
+import type { BandwidthMeter } from '../i2pcontrol/bandwidth-meter.js';
+import type { Router } from './router.js';
+
+/**
+ * KBytes/s limit of each bandwidth class, as i2pd reports them for `--bandwidth=<letter>` in
+ * NetworkSetting `i2p.router.net.bw.in/out` (2.45.1: L → 48, X → 1000000, its "unlimited").
+ */
+const CLASS_LIMIT_KBPS: Record<string, number> = { K: 12, L: 48, M: 64, N: 128, O: 256, P: 2048, X: 1_000_000 };
+
+export function i2pControlView(router: Router, meter: BandwidthMeter, version: string): I2PControlRouterView {
+  const activePeers = (): number => (router.ntcp2 ? [...router.ntcp2.sessions()].length : 0);
+  return {
+    version,
+    uptimeMs: () => router.uptimeMs,
+    isReady: () => activePeers() > 0,
+    // Reachability testing (SSU2 peer tests) does not exist yet: say so rather than guess.
+    netStatus: () => NetStatus.TESTING,
+    knownPeers: () => router.store.size,
+    activePeers,
+    floodfills: () => {
+      let n = 0;
+      for (const ri of router.store.all()) if (ri.caps.includes('f')) n++;
+      return n;
+    },
+    bandwidth: () => meter.rates(),
+    participatingTunnels: () => 0,
+    isReseeding: () => router.reseeder?.inProgress ?? false,
+    totalBytes: () => ({ received: router.ntcp2?.counters.bytesIn ?? 0, sent: router.ntcp2?.counters.bytesOut ?? 0 }),
+    networkSettings: () => {
+      const limit = CLASS_LIMIT_KBPS[router.config.bandwidth] ?? CLASS_LIMIT_KBPS.L!;
+      return {
+        ntcpPort: router.routerInfo.ntcp2()?.port ?? router.config.port ?? 0,
+        ntcpHostname: router.config.host ?? '',
+        bandwidthInKBps: limit,
+        bandwidthOutKBps: limit,
+      };
+    },
+    shutdown: (graceful) => router.requestShutdown(graceful),
+    reseed: () => {
+      void router.reseeder?.reseedNow(router.store);
+    },
+  };
+}
