@@ -114,9 +114,15 @@ export function closest<T extends { hash: Buffer }>(key: Uint8Array, candidates:
     }
   };
   for (const item of candidates) {
-    const entry = { item, d: prefixDistance(key, item.hash) };
-    if (heap.length >= n && !farther(heap[0]!, entry)) continue;
-    if (exclude?.size && exclude.has(item.hash.toString('hex'))) continue;
+    const hash = item.hash;
+    const d = prefixDistance(key, hash);
+    if (heap.length >= n) {
+      // Most candidates stop here, on one number comparison and without allocating.
+      const top = heap[0]!;
+      if (d > top.d || (d === top.d && compareDistance(key, hash, top.item.hash) >= 0)) continue;
+    }
+    if (exclude?.size && exclude.has(hash.toString('hex'))) continue;
+    const entry = { item, d };
     if (heap.length < n) {
       heap.push(entry);
       siftUp(heap.length - 1);

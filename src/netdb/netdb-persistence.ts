@@ -17,6 +17,7 @@ import type { Logger } from '../util/log.js';
 
 const FILE_RE = /^routerInfo-([A-Za-z0-9~-]{43}=)\.dat$/;
 const SUBDIR_RE = /^r[A-Za-z0-9~-]$/;
+const READ_CONCURRENCY = 16;
 
 export function routerInfoFileName(hash: Uint8Array): string {
   return `routerInfo-${i2pBase64Encode(hash)}.dat`;
@@ -90,6 +91,7 @@ export class NetDbFiles {
         this.log.warn({ dir: subPath, err: (e as Error).message }, 'netDb: cannot list folder');
         continue;
       }
+      const reads: { path: string; hash: Buffer }[] = [];
       for (const name of names) {
         const path = join(subPath, name);
         if (isTempName(name)) {
@@ -97,15 +99,13 @@ export class NetDbFiles {
           continue;
         }
         const hash = hashFromFileName(name);
-        if (!hash) {
-          yield { path, problem: 'bad-name' };
-          continue;
-        }
-        if (name[11] !== sub.name[1]) {
-          yield { path, problem: 'misplaced' };
-          continue;
-        }
-        yield await this.readEntry(path, hash);
+        if (!hash) yield { path, problem: 'bad-name' };
+        else if (name[11] !== sub.name[1]) yield { path, problem: 'misplaced' };
+        else reads.push({ path, hash });
+      }
+      // Several reads in flight: file I/O goes through libuv's thread pool.
+      for (let i = 0; i < reads.length; i += READ_CONCURRENCY) {
+        yield* await Promise.all(reads.slice(i, i + READ_CONCURRENCY).map((f) => this.readEntry(f.path, f.hash)));
       }
     }
   }

@@ -220,3 +220,18 @@ test('memory-only store: no folder, load() and flush() are no-ops', async () => 
   assert.equal(s.persistence, undefined);
   assert.equal(s.size, 1);
 });
+
+test('an entry removed while its write is in flight loses its file in the next batch', async (t) => {
+  const dir = await tempDir(t);
+  const now = 1_764_000_100_000;
+  const s = new NetDbStore({ netId: 99, ourHash: Buffer.alloc(32), dir, now: () => now, flushDelayMs: 3_600_000 });
+  const ri = makeRouterInfo({ published: now - MIN }).ri;
+  s.addRouterInfo(ri);
+  const inFlight = s.flush();
+  await new Promise(setImmediate); // the batch has taken its snapshot and is writing
+  s.removeRouterInfo(ri.hash);
+  await inFlight;
+  await s.flush();
+  assert.equal(await exists(i2pdPath(dir, ri.hash)), false);
+  assert.equal(s.persistence?.batches, 2);
+});
