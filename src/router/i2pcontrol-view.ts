@@ -22,11 +22,7 @@ export function i2pControlView(router: Router, meter: BandwidthMeter, version: s
     netStatus: () => NetStatus.TESTING,
     knownPeers: () => router.store.size,
     activePeers,
-    floodfills: () => {
-      let n = 0;
-      for (const ri of router.store.all()) if (ri.caps.includes('f')) n++;
-      return n;
-    },
+    floodfills: () => router.store.counts.floodfills,
     bandwidth: () => meter.rates(),
     participatingTunnels: () => 0,
     isReseeding: () => router.reseeder?.inProgress ?? false,

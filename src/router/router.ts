@@ -13,7 +13,7 @@ import { loadOrCreateRouterState } from './router-state.js';
 import { buildRouterInfo, routerInfoContentKey, type RouterInfoSettings } from './router-info-builder.js';
 import { RouterInfo } from '../data/router-info.js';
 import { i2pBase64Encode } from '../data/base64.js';
-import { RouterInfoStore } from '../netdb/router-info-store.js';
+import { NetDbStore } from '../netdb/netdb-store.js';
 import { Reseeder } from '../netdb/reseed/reseeder.js';
 import { TrustStore, defaultCertificatesDir } from '../netdb/reseed/trust-store.js';
 import { NTCP2Transport } from '../transport/ntcp2/transport.js';
@@ -43,7 +43,7 @@ export class Router extends EventEmitter {
   readonly log: Logger;
   readonly config: RouterConfig;
   keys!: RouterKeys;
-  store!: RouterInfoStore;
+  store!: NetDbStore;
   ntcp2: NTCP2Transport | undefined;
   reseeder: Reseeder | undefined;
   i2pcontrol: I2PControlServer | undefined;
@@ -93,7 +93,10 @@ export class Router extends EventEmitter {
       bandwidth: config.bandwidth,
     };
     await this.republish(true);
-    this.store = new RouterInfoStore({ netId: config.netid, ourHash: keys.identity.hash });
+    // netDb folder in i2pd's layout: an i2pd netDb can be copied in, and what we learn survives restarts.
+    this.store = new NetDbStore({ netId: config.netid, ourHash: keys.identity.hash, dir: join(config.datadir, 'netDb'), log: log.child({ sub: 'netdb' }), now: this.now });
+    const loaded = await this.store.load();
+    log.info({ loaded: loaded.loaded, rejected: loaded.rejected }, 'netDb loaded');
     const trustStore = await TrustStore.load(config.certsdir ?? defaultCertificatesDir(), log.child({ sub: 'reseed' }));
     this.reseeder = new Reseeder({
       urls: config['reseed.urls'],
@@ -170,6 +173,7 @@ export class Router extends EventEmitter {
     this.statusWaiters.clear();
     await this.ntcp2?.stop();
     this.ntcp2 = undefined;
+    await this.store?.close();
   }
 
   /**
@@ -245,7 +249,7 @@ export class Router extends EventEmitter {
   }
 
   private bootstrapConnections(): void {
-    const candidates = [...this.store.all()].filter((ri) => {
+    const candidates = [...this.store.routerInfos()].filter((ri) => {
       const n = ri.ntcp2();
       return n?.host !== undefined && n.port !== undefined && n.iv !== undefined;
     });

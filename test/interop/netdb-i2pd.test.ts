@@ -103,7 +103,7 @@ test('(a) bootstrap from a signed .su3 of i2pd RouterInfos; a tampered .su3 give
 
   const r = await startRouter(ourConfig('su3', '198.18.0.120', 19120, { 'reseed.file': su3 }));
   assert.equal(r.store.size, net.routers.length, 'every i2pd RouterInfo from the signed file is in the store');
-  for (const i2pd of net.routers) assert.ok(r.store.get(RouterInfo.parse(i2pd.routerInfoBytes()).hash));
+  for (const i2pd of net.routers) assert.ok(r.store.getRouterInfo(RouterInfo.parse(i2pd.routerInfoBytes()).hash));
   // Bootstrapped: it dials them (fewer than 8 known) and i2pd lists the sessions.
   const ours = i2pBase64Encode(r.hash);
   for (const i2pd of net.routers) await i2pd.waitFor(() => i2pd.hasSessionWith(ours, 'NTCP2'), 30_000, `i2pd #${i2pd.index} to list our session`);

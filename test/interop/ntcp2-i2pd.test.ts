@@ -82,7 +82,7 @@ test('(b)+(c) i2pd dials in to our router, completes NTCP2, and we verify its Ro
     assert.ok(i2pd, `inbound peer ${peer} is one of our i2pd routers`);
     await i2pd.waitFor(() => i2pd.hasSessionWith(ours, 'NTCP2'), 20_000, `i2pd #${i2pd.index} to list our NTCP2 session`);
     // Its RouterInfo arrived in SessionConfirmed and was verified before it was stored.
-    const stored = r1.store.get(i2pBase64Decode(peer));
+    const stored = r1.store.getRouterInfo(i2pBase64Decode(peer));
     assert.ok(stored, 'the peer RouterInfo is in our store');
     assert.ok(stored.verify());
     assert.ok(i2pdInfos.some((ri) => ri.hash.equals(stored.hash)), 'it is one of the i2pd routers');

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RouterInfoStore } from '../../../src/netdb/router-info-store.js';
+import { NetDbStore } from '../../../src/netdb/netdb-store.js';
 import { ReseedFailure } from '../../../src/netdb/reseed/reseed-failure.js';
 import { reseedFromFile } from '../../../src/netdb/reseed/reseed-source.js';
 import { ReseedBackoff, Reseeder, type ReseederOptions } from '../../../src/netdb/reseed/reseeder.js';
@@ -14,7 +14,7 @@ import type { RouterInfo } from '../../../src/data/router-info.js';
 import { NET_ID, SIGNER_ID, captureLog, certFileName, freshRouterInfos, makeCertsDir, makeSigner, makeSu3, makeTls, reseedZip, tempDir, type TestTls } from './helpers.js';
 import { startReseedServer, type ReseedServer } from './servers.js';
 
-const newStore = (): RouterInfoStore => new RouterInfoStore({ netId: NET_ID, ourHash: randomBytes(32) });
+const newStore = (): NetDbStore => new NetDbStore({ netId: NET_ID, ourHash: randomBytes(32) });
 const isFailure = (reason: string) => (e: unknown) => e instanceof ReseedFailure && e.reason === reason;
 
 describe('ReseedBackoff (sans-IO schedule)', () => {

@@ -59,7 +59,7 @@ test('--reseed.zipfile fills the store with the verified RouterInfos of our netw
   const r = new Router(config({ 'ntcp2.enabled': false, 'reseed.zipfile': zip }), silentLogger());
   await r.start();
   assert.equal(r.store.size, 3);
-  for (const g of good) assert.ok(r.store.get(g.ri.hash));
+  for (const g of good) assert.ok(r.store.getRouterInfo(g.ri.hash));
   assert.equal(r.store.rejected['wrong-netid'], 1);
   await r.stop();
 });
@@ -77,7 +77,7 @@ test('a floodfill acknowledges a DatabaseStore sent right behind the handshake',
     await client.connect(ff.routerInfo);
     assert.equal(await client.sendRouterInfoTo(ff.hash, 5_000), true);
     assert.equal(ff.counters.i2npOut.DeliveryStatus, 1);
-    assert.ok(ff.store.get(client.hash), 'the floodfill stored the client RouterInfo');
+    assert.ok(ff.store.getRouterInfo(client.hash), 'the floodfill stored the client RouterInfo');
   } finally {
     await client.stop();
     await ff.stop();
