@@ -3,7 +3,7 @@
  * keys: `d` is the raw private key / Ed25519 seed, `x` the raw public key, both base64url).
  * Internal to src/crypto: x25519.ts and ed25519.ts build on it.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
 
 export type OkpCurve = 'X25519' | 'Ed25519';
@@ -55,15 +55,18 @@ export function importOkpPrivateKey(crv: OkpCurve, raw: Uint8Array): OkpPrivateK
 }
 
 /**
- * Generates a key pair inside OpenSSL and reads both raw halves from the private key's JWK.
- * For X25519 (one per NTCP2 handshake) this measured ~24,000/s, on par with randomBytes + JWK
- * import (~24,000/s) and far ahead of asking for DER encodings (~7,000/s).
+ * Generates a key pair from 32 random bytes imported through JWK (~24,000/s for X25519, the
+ * same as generateKeyPairSync + JWK export).
+ *
+ * Not generateKeyPairSync: on Node 20.20.2, exporting a freshly generated key as JWK can
+ * deadlock the process when garbage collection finalises the key-generation job during the
+ * export (gdb: main thread stuck in ~KeyGenJob inside ExportJWKEdKey). A plain loop of
+ * generate + export hung within 10,000 keys here; NTCP2 makes one X25519 key per handshake.
+ * For X25519 any 32 bytes are a valid private key (clamping happens in the scalar
+ * multiplication); for Ed25519 the private key is a 32-byte seed.
  */
 export function generateOkpPrivateKey(crv: OkpCurve): OkpPrivateKey {
-  const { privateKey: key } = crv === 'X25519' ? generateKeyPairSync('x25519') : generateKeyPairSync('ed25519');
-  const jwk = key.export({ format: 'jwk' });
-  if (jwk.d === undefined || jwk.x === undefined) throw new Error('generated OKP key has no d/x');
-  return { key, privateKey: Buffer.from(jwk.d, 'base64url'), publicKey: Buffer.from(jwk.x, 'base64url') };
+  return importOkpPrivateKey(crv, randomBytes(32));
 }
 
 /** Common shape of X25519KeyPair and Ed25519Signer: raw halves plus the cached private KeyObject. */
