@@ -110,6 +110,7 @@ export class FloodfillHandler {
   private readonly windows = new Map<string, Window>();
   /** DatabaseStore payloads (gzip'd RouterInfo) per RouterInfo object: gzip is the costly part of a reply or a flood. */
   private readonly riStorePayloads = new WeakMap<RouterInfo, Buffer>();
+  private nonFloodfillCache: { builtAt: number; size: number; list: { hash: Buffer }[] } | undefined;
 
   constructor(opts: FloodfillOptions) {
     this.store = opts.store;
@@ -123,6 +124,7 @@ export class FloodfillHandler {
     this.searchReplyPeers = opts.searchReplyPeers ?? 3;
     this.maxTrackedPeers = opts.maxTrackedPeers ?? 10_000;
     this.ourRouterInfo = opts.ourRouterInfo;
+    this.store.on('routerInfo', () => (this.nonFloodfillCache = undefined));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -232,10 +234,21 @@ export class FloodfillHandler {
 
   /** Non-floodfill routers closest to the key's routing key (i2pd GetClosestNonFloodfill; Java likewise). */
   private closestNonFloodfills(key: Buffer, exclude: ReadonlySet<string>, now: number): Buffer[] {
-    function* nonFloodfills(all: Iterable<RouterInfo>): Generator<RouterInfo> {
-      for (const ri of all) if (!ri.floodfill) yield ri;
-    }
-    return closest(routingKey(key, now), nonFloodfills(this.store.routerInfos()), this.searchReplyPeers, exclude).map((ri) => ri.hash);
+    return closest(routingKey(key, now), this.nonFloodfills(now), this.searchReplyPeers, exclude).map((e) => e.hash);
+  }
+
+  /**
+   * The non-floodfill routers as { hash } records, rebuilt when the store reports a new or
+   * updated RouterInfo, when its size changed, or after a minute (covers removals of the same
+   * number as additions). A stale entry costs at most a hint to a router that just expired.
+   */
+  private nonFloodfills(now: number): readonly { hash: Buffer }[] {
+    const c = this.nonFloodfillCache;
+    if (c && c.size === this.store.size && now - c.builtAt < MINUTE) return c.list;
+    const list: { hash: Buffer }[] = [];
+    for (const ri of this.store.routerInfos()) if (!ri.floodfill) list.push({ hash: ri.hash });
+    this.nonFloodfillCache = { builtAt: now, size: this.store.size, list };
+    return list;
   }
 
   private routerInfoStorePayload(ri: RouterInfo): Buffer {
