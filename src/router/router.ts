@@ -14,13 +14,15 @@ import { buildRouterInfo, routerInfoContentKey, type RouterInfoSettings } from '
 import { RouterInfo } from '../data/router-info.js';
 import { i2pBase64Encode } from '../data/base64.js';
 import { NetDbStore } from '../netdb/netdb-store.js';
+import { NetDb } from '../netdb/netdb.js';
+import { FloodfillHandler } from '../netdb/floodfill.js';
 import { Reseeder } from '../netdb/reseed/reseeder.js';
 import { TrustStore, defaultCertificatesDir } from '../netdb/reseed/trust-store.js';
 import { NTCP2Transport } from '../transport/ntcp2/transport.js';
 import type { NTCP2Session } from '../transport/ntcp2/session.js';
 import { I2NPType, type I2NPMessage } from '../i2np/message.js';
-import { decodeDatabaseStore, encodeDatabaseStore, DatabaseStoreType } from '../i2np/database-store.js';
-import { decodeDeliveryStatus, encodeDeliveryStatus } from '../i2np/delivery-status.js';
+import { encodeDatabaseStore, DatabaseStoreType } from '../i2np/database-store.js';
+import { decodeDeliveryStatus } from '../i2np/delivery-status.js';
 import { ProtocolError } from '../util/errors.js';
 import { I2PControlServer } from '../i2pcontrol/server.js';
 import { BandwidthMeter } from '../i2pcontrol/bandwidth-meter.js';
@@ -44,6 +46,7 @@ export class Router extends EventEmitter {
   readonly config: RouterConfig;
   keys!: RouterKeys;
   store!: NetDbStore;
+  netdb!: NetDb;
   ntcp2: NTCP2Transport | undefined;
   reseeder: Reseeder | undefined;
   i2pcontrol: I2PControlServer | undefined;
@@ -114,6 +117,22 @@ export class Router extends EventEmitter {
     await this.reseeder.reseedIfNeeded(this.store);
     this.reseeder.start(this.store);
 
+    const newMessage = (type: I2NPType, payload: Buffer): I2NPMessage => this.newMessage(type, payload);
+    const netdbLog = log.child({ sub: 'netdb' });
+    this.netdb = new NetDb({
+      store: this.store,
+      transport: { send: (peer, msgs) => this.send(peer, msgs), sendTo: (ri, msgs) => this.sendTo(ri, msgs) },
+      ourHash: keys.identity.hash,
+      ourRouterInfo: () => this.current,
+      refreshRouterInfo: () => this.republish(true),
+      floodfill: config.floodfill
+        ? new FloodfillHandler({ store: this.store, ourHash: keys.identity.hash, now: this.now, newMessage, log: netdbLog.child({ role: 'floodfill' }), ourRouterInfo: () => this.current })
+        : undefined,
+      now: this.now,
+      log: netdbLog,
+      newMessage,
+    });
+
     if (config['ntcp2.enabled']) {
       const ntcp2 = new NTCP2Transport({
         staticKey: keys.ntcp2Static,
@@ -133,6 +152,8 @@ export class Router extends EventEmitter {
       await ntcp2.listen();
       log.info({ host: config.host ?? '0.0.0.0', port }, 'NTCP2 listening');
       this.bootstrapConnections();
+      // Publishing, lookups and exploration need a transport.
+      this.netdb.start();
     }
     if (config['i2pcontrol.enabled']) await this.startI2PControl();
   }
@@ -171,6 +192,7 @@ export class Router extends EventEmitter {
     this.reseeder?.stop();
     for (const w of this.statusWaiters.values()) w(false);
     this.statusWaiters.clear();
+    await this.netdb?.stop();
     await this.ntcp2?.stop();
     this.ntcp2 = undefined;
     await this.store?.close();
@@ -211,6 +233,19 @@ export class Router extends EventEmitter {
     const ok = this.ntcp2.send(peer, msgs);
     for (const m of msgs) bump(ok ? this.counters.i2npOut : this.counters.i2npDropped, typeName(m.type));
     return ok;
+  }
+
+  /** Sends to a router, dialling it first when there is no session; false if that fails. */
+  async sendTo(ri: RouterInfo, msgs: I2NPMessage[]): Promise<boolean> {
+    if (this.ntcp2?.session(ri.hash)) return this.send(ri.hash, msgs);
+    try {
+      await this.connect(ri);
+    } catch (e) {
+      this.log.debug({ peer: i2pBase64Encode(ri.hash), err: (e as Error).message }, 'could not reach router');
+      for (const m of msgs) bump(this.counters.i2npDropped, typeName(m.type));
+      return false;
+    }
+    return this.send(ri.hash, msgs);
   }
 
   newMessage(type: I2NPType, payload: Buffer): I2NPMessage {
@@ -271,16 +306,16 @@ export class Router extends EventEmitter {
   private onRouterInfo(ri: RouterInfo): void {
     this.counters.routerInfosReceived++;
     // The transport verified the signature before handing it over.
-    const r = this.store.add(ri, this.now(), true);
+    const r = this.store.addRouterInfo(ri, { verified: true, now: this.now() });
     if (r !== true && r !== 'older') this.log.debug({ peer: i2pBase64Encode(ri.hash), reason: r }, 'RouterInfo not stored');
   }
 
   private onMessage(m: I2NPMessage, s: NTCP2Session): void {
     bump(this.counters.i2npIn, typeName(m.type));
     try {
+      // DatabaseStore/Lookup/SearchReply, and DeliveryStatus the netDb waits for (publishing).
+      if (this.netdb.handle(m, s.remoteHash)) return;
       switch (m.type) {
-        case I2NPType.DatabaseStore:
-          return this.onDatabaseStore(m, s);
         case I2NPType.DeliveryStatus: {
           const ds = decodeDeliveryStatus(m.payload);
           const w = this.statusWaiters.get(ds.msgId);
@@ -289,7 +324,7 @@ export class Router extends EventEmitter {
           return;
         }
         default:
-          // Tunnel building, garlic and lookups arrive with later subsystems; count and drop.
+          // Tunnel building and garlic arrive with later subsystems; count and drop.
           bump(this.counters.i2npDropped, typeName(m.type));
           this.emit('i2np', m, s);
       }
@@ -298,25 +333,6 @@ export class Router extends EventEmitter {
       bump(this.counters.i2npDropped, `${typeName(m.type)}:${e.code}`);
       this.log.debug({ peer: i2pBase64Encode(s.remoteHash), type: m.type, err: e.message }, 'malformed I2NP message dropped');
     }
-  }
-
-  private onDatabaseStore(m: I2NPMessage, s: NTCP2Session): void {
-    const ds = decodeDatabaseStore(m.payload);
-    if (ds.type === DatabaseStoreType.RouterInfo && ds.routerInfo) {
-      const ri = RouterInfo.parse(ds.routerInfo);
-      if (!ri.hash.equals(ds.key)) {
-        bump(this.counters.i2npDropped, 'DatabaseStore:key-mismatch');
-        return;
-      }
-      this.counters.routerInfosReceived++;
-      this.store.add(ri, this.now());
-    }
-    // Acknowledge only as a floodfill, and only direct replies (tunnel replies come with tunnels).
-    if (this.config.floodfill && ds.replyToken !== 0 && ds.replyTunnelId === 0 && ds.replyGateway) {
-      const ack = this.newMessage(I2NPType.DeliveryStatus, encodeDeliveryStatus({ msgId: ds.replyToken, timestamp: this.now() }));
-      this.send(ds.replyGateway, [ack]);
-    }
-    this.emit('databaseStore', ds, s);
   }
 }
 
