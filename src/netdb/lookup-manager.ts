@@ -43,6 +43,7 @@ export interface LookupOutput {
   done: SearchResult[];
 }
 
+/** found / notFound / timeouts / noFloodfills count ordinary searches (after their retry); fetches have their own. */
 export interface LookupCounters {
   started: number;
   merged: number;
@@ -55,6 +56,7 @@ export interface LookupCounters {
   noFloodfills: number;
   explorations: number;
   fetches: number;
+  fetchesFound: number;
   fetchesRefused: number;
   lookupsSent: number;
   storesMatched: number;
@@ -89,6 +91,7 @@ export class LookupManager {
     noFloodfills: 0,
     explorations: 0,
     fetches: 0,
+    fetchesFound: 0,
     fetchesRefused: 0,
     lookupsSent: 0,
     storesMatched: 0,
@@ -299,7 +302,9 @@ export class LookupManager {
       if (e.isFetch) this.runningFetches--;
       else this.running--;
     }
-    this.count(r);
+    if (e.isFetch) {
+      if (r.outcome === 'found') this.counters.fetchesFound++;
+    } else this.count(r);
     out.done.push(r);
     for (const w of e.waiters) w(r);
     for (const p of e.parents) {

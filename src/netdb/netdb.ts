@@ -24,7 +24,7 @@
 import { EventEmitter } from 'node:events';
 import { i2pBase64Encode } from '../data/base64.js';
 import { RouterInfo } from '../data/router-info.js';
-import { decodeDatabaseLookup, encodeDatabaseLookup, type DatabaseLookup } from '../i2np/database-lookup.js';
+import { decodeDatabaseLookup, encodeDatabaseLookup } from '../i2np/database-lookup.js';
 import { decodeDatabaseSearchReply } from '../i2np/database-search-reply.js';
 import { decodeDatabaseStore, DatabaseStoreType, encodeDatabaseStore, type DatabaseStore } from '../i2np/database-store.js';
 import { decodeDeliveryStatus } from '../i2np/delivery-status.js';
@@ -32,6 +32,7 @@ import { I2NPType, type I2NPMessage } from '../i2np/message.js';
 import { ProtocolError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { explorationPlan, type ExplorationPolicy } from './exploration.js';
+import type { FloodfillHandler, OutboundI2NP } from './floodfill.js';
 import { LookupManager, type LookupOutput } from './lookup-manager.js';
 import type { NetDbStore, StoredLeaseSet } from './netdb-store.js';
 import { Publisher, type PublishAction, type PublishResult } from './publisher.js';
@@ -42,19 +43,6 @@ export interface NetDbTransport {
   send(peer: Buffer, msgs: I2NPMessage[]): boolean;
   /** Dials the router if needed, then sends; resolves false if it cannot. */
   sendTo(ri: RouterInfo, msgs: I2NPMessage[]): Promise<boolean>;
-}
-
-/** A message the floodfill wants sent (src/netdb/floodfill.ts OutboundI2NP). */
-export interface OutboundI2NP {
-  to: Buffer;
-  message: I2NPMessage;
-}
-
-/** What NetDb needs of src/netdb/floodfill.ts's FloodfillHandler (structurally the same). */
-export interface FloodfillHook {
-  onDatabaseLookup(lookup: DatabaseLookup, deliveredBy: Buffer | undefined): OutboundI2NP[];
-  onDatabaseStore(ds: DatabaseStore, deliveredBy: Buffer | undefined): { result: true | string; out: OutboundI2NP[] };
-  readonly counters?: Record<string, number>;
 }
 
 export interface NetDbOptions {
@@ -68,7 +56,7 @@ export interface NetDbOptions {
    * floodfills expire RouterInfos about an hour after `published`.
    */
   refreshRouterInfo?: () => Promise<unknown> | unknown;
-  floodfill: FloodfillHook | undefined;
+  floodfill: FloodfillHandler | undefined;
   now?: () => number;
   log: Logger;
   newMessage: (type: I2NPType, payload: Buffer) => I2NPMessage;
@@ -143,7 +131,7 @@ export class NetDb extends EventEmitter {
       dropped: { ...this.dropped },
       lookups: { ...this.lookups.counters },
       publish: { ...this.publisher.counters },
-      ...(this.opts.floodfill?.counters ? { floodfill: { ...this.opts.floodfill.counters } } : {}),
+      ...(this.opts.floodfill ? { floodfill: { ...this.opts.floodfill.counters } } : {}),
     };
   }
 
@@ -250,19 +238,19 @@ export class NetDb extends EventEmitter {
     return p.then((r) => ({ storedAt: r.storedAt.map((h) => i2pBase64Encode(h)), verified: r.verified }));
   }
 
-  /** Runs `count` explorations; resolves with the number of routers they learnt. */
+  /** Runs `count` explorations; resolves with the number of distinct routers they learnt. */
   explore(count = 1): Promise<number> {
-    const runs: Promise<number>[] = [];
+    const runs: Promise<SearchResult>[] = [];
     for (let i = 0; i < count; i++) {
       this.stats.explorationsStarted++;
-      runs.push(
-        this.search(randomExplorationKey(), 'exploration').then((r) => {
-          this.stats.routersExplored += r.learnt.length;
-          return r.learnt.length;
-        }),
-      );
+      runs.push(this.search(randomExplorationKey(), 'exploration'));
     }
-    return Promise.all(runs).then((n) => n.reduce((a, b) => a + b, 0));
+    return Promise.all(runs).then((results) => {
+      // Parallel explorations can be told of the same router; its fetch is shared.
+      const learnt = new Set(results.flatMap((r) => r.learnt.map((h) => h.toString('hex'))));
+      this.stats.routersExplored += learnt.size;
+      return learnt.size;
+    });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -386,7 +374,7 @@ export class NetDb extends EventEmitter {
           routerInfo: ri.raw,
         });
         this.log.debug({ to: i2pBase64Encode(a.store.to), published: ri.published }, 'netDb: publishing our RouterInfo');
-        this.deliver(a.store.to, [this.opts.newMessage(I2NPType.DatabaseStore, payload)]);
+        this.deliver(a.store.to, [this.opts.newMessage(I2NPType.DatabaseStore, payload)], () => this.applyPublish(this.publisher.onSendFailed(a.store.token, this.now())));
       } else if ('verify' in a) {
         const onDone = (r: SearchResult): void => this.applyPublish(this.publisher.onVerifyResult(r.routerInfo, this.now()));
         this.applyLookups(this.lookups.lookup({ key: this.ourHash, kind: 'routerInfo', onlyPeers: [a.verify.to], retry: false, onDone }, this.now()));

@@ -99,6 +99,7 @@ interface Round {
   verifyAt: number;
   verifyDeadline: number;
   verifiersTried: Set<string>;
+  verifier: Buffer | undefined;
 }
 
 export class Publisher {
@@ -167,6 +168,7 @@ export class Publisher {
       verifyAt: 0,
       verifyDeadline: 0,
       verifiersTried: new Set(),
+      verifier: undefined,
     };
     const out = this.storeNext(now);
     const r = this.round;
@@ -190,6 +192,14 @@ export class Publisher {
       r.verifyAt = now + this.verifyDelayMs;
     }
     return { matched: true, actions: [] };
+  }
+
+  /** The store with `token` could not even be sent: no point waiting for its acknowledgement. */
+  onSendFailed(token: number, now: number): PublishAction[] {
+    const p = this.round?.pending.get(token);
+    if (!p) return [];
+    p.deadline = now;
+    return this.tick(now);
   }
 
   /** The verifying lookup ended: `ri` is what the floodfill returned, if anything. */
@@ -219,7 +229,11 @@ export class Publisher {
     }
     if (mainTimedOut && r.phase === 'storing') out.push(...this.storeNext(now));
     else if (r.phase === 'awaiting-verify' && now >= r.verifyAt) out.push(...this.verifyNext(now));
-    else if (r.phase === 'verifying' && now >= r.verifyDeadline) out.push(...this.onVerifyResult(undefined, now));
+    else if (r.phase === 'verifying' && now >= r.verifyDeadline) {
+      // A verifier that never answered is probably down: not a store target either.
+      if (r.verifier) r.tried.add(r.verifier.toString('hex'));
+      out.push(...this.onVerifyResult(undefined, now));
+    }
     return out;
   }
 
@@ -258,11 +272,13 @@ export class Publisher {
 
   private verifyNext(now: number): PublishAction[] {
     const r = this.round!;
-    const exclude = new Set([...r.storedAt.map((h) => h.toString('hex')), ...r.verifiersTried]);
+    // Not a floodfill we stored to (nor one that failed to take the store), nor a previous verifier.
+    const exclude = new Set([...r.tried, ...r.verifiersTried]);
     const verifier = this.opts.context.closestFloodfills(this.opts.ourHash, 1, exclude, now)[0];
     // Stored and acknowledged, but alone: nobody else to ask. The store itself stands.
     if (!verifier) return [{ done: this.finish(false, now, 'no-verifier') }];
     r.verifiersTried.add(verifier.hash.toString('hex'));
+    r.verifier = verifier.hash;
     r.phase = 'verifying';
     r.verifyDeadline = now + this.verifyTimeoutMs;
     this.counters.verifications++;

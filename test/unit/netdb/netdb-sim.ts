@@ -1,20 +1,15 @@
 // Test helper (not a test file): a small in-memory I2P network for netDb tests. Each simulated
-// router has its own NetDbStore; simulated floodfills answer lookups and stores as i2np.rst
-// says a floodfill does (DatabaseStore when found, else a DatabaseSearchReply with the 3
-// closest floodfills not excluded; exploration: the closest non-floodfills; stores are acked
-// with a DeliveryStatus and flooded to the 3 closest floodfills). Messages cross a fake
-// transport as real encoded I2NP (short header), queued and delivered by flush().
+// router has its own NetDbStore; floodfills run our real FloodfillHandler. Messages cross a
+// fake transport as real encoded I2NP (short header), queued and delivered by flush().
 import { randomInt } from 'node:crypto';
 import type { RouterInfo } from '../../../src/data/router-info.js';
-import { decodeDatabaseLookup, LookupType } from '../../../src/i2np/database-lookup.js';
-import { encodeDatabaseSearchReply } from '../../../src/i2np/database-search-reply.js';
-import { decodeDatabaseStore, DatabaseStoreType, encodeDatabaseStore } from '../../../src/i2np/database-store.js';
-import { encodeDeliveryStatus } from '../../../src/i2np/delivery-status.js';
+import { decodeDatabaseLookup } from '../../../src/i2np/database-lookup.js';
+import { decodeDatabaseStore } from '../../../src/i2np/database-store.js';
 import { decodeShort, encodeShort, I2NPType, type I2NPMessage } from '../../../src/i2np/message.js';
-import { RouterInfo as RI } from '../../../src/data/router-info.js';
-import { closest, routingKey } from '../../../src/netdb/kademlia.js';
+import { FloodfillHandler, type OutboundI2NP } from '../../../src/netdb/floodfill.js';
 import { NetDbStore } from '../../../src/netdb/netdb-store.js';
 import type { NetDbTransport } from '../../../src/netdb/netdb.js';
+import { silentLogger } from '../../../src/util/log.js';
 import { makeRouterInfo, type TestRouter } from '../data/make-router-info.js';
 
 /** RouterInfos in make-router-info.ts are published at 1_764_000_000_000 (16:00 UTC). */
@@ -48,6 +43,7 @@ export class SimRouter {
   /** Answer nothing (a floodfill that is up but does not reply). */
   silent = false;
   readonly received: I2NPMessage[] = [];
+  readonly handler: FloodfillHandler | undefined;
 
   constructor(
     readonly net: SimNetwork,
@@ -55,6 +51,17 @@ export class SimRouter {
     readonly floodfill: boolean,
   ) {
     this.store = new NetDbStore({ netId: 99, ourHash: t.ri.hash, now: net.clock.now });
+    if (floodfill) {
+      this.handler = new FloodfillHandler({
+        store: this.store,
+        ourHash: t.ri.hash,
+        now: net.clock.now,
+        newMessage: newMessage(net.clock),
+        log: silentLogger(),
+        ourRouterInfo: () => t.ri,
+        maxLookupsPerPeerPerMinute: 100_000,
+      });
+    }
   }
 
   get hash(): Buffer {
@@ -67,44 +74,11 @@ export class SimRouter {
 
   receive(m: I2NPMessage, from: Buffer): void {
     this.received.push(m);
-    if (!this.floodfill || this.silent) return;
-    const reply = (type: I2NPType, payload: Buffer, to: Buffer): void => this.net.send(this.hash, to, { type, msgId: randomInt(1, 0xffffffff), expiration: this.net.clock.t + 60_000, payload });
-    if (m.type === I2NPType.DatabaseLookup) {
-      const l = decodeDatabaseLookup(m.payload);
-      const excluded = new Set(l.excludedPeers.map((h) => h.toString('hex')));
-      if (l.lookupType === LookupType.Exploration) {
-        const nonFf = [...this.store.routerInfos()].filter((ri) => !ri.floodfill);
-        const peers = closest(routingKey(l.key, this.net.clock.t), nonFf, 3, excluded).map((ri) => ri.hash);
-        reply(I2NPType.DatabaseSearchReply, encodeDatabaseSearchReply({ key: l.key, peers, from: this.hash }), l.from);
-        return;
-      }
-      const ri = l.lookupType !== LookupType.LeaseSet ? this.store.getRouterInfo(l.key) : undefined;
-      const ls = l.lookupType !== LookupType.RouterInfo ? this.store.getLeaseSet(l.key) : undefined;
-      if (ri) {
-        reply(I2NPType.DatabaseStore, encodeDatabaseStore({ key: l.key, type: DatabaseStoreType.RouterInfo, replyToken: 0, routerInfo: ri.raw }), l.from);
-      } else if (ls) {
-        reply(I2NPType.DatabaseStore, encodeDatabaseStore({ key: l.key, type: ls.storeType, replyToken: 0, leaseSet: ls.raw }), l.from);
-      } else {
-        const peers = this.store.closestFloodfills(l.key, 3, excluded).map((r) => r.hash);
-        reply(I2NPType.DatabaseSearchReply, encodeDatabaseSearchReply({ key: l.key, peers, from: this.hash }), l.from);
-      }
-    } else if (m.type === I2NPType.DatabaseStore) {
-      const ds = decodeDatabaseStore(m.payload);
-      const r =
-        ds.type === DatabaseStoreType.RouterInfo
-          ? this.store.addRouterInfo(RI.parse(ds.routerInfo!))
-          : this.store.addLeaseSet(ds.type, ds.key, ds.leaseSet!);
-      if (ds.replyToken !== 0) {
-        reply(I2NPType.DeliveryStatus, encodeDeliveryStatus({ msgId: ds.replyToken, timestamp: this.net.clock.t }), ds.replyGateway!);
-        if (r === true) {
-          const flood = { ...ds, replyToken: 0 };
-          delete flood.replyGateway;
-          delete flood.replyTunnelId;
-          const exclude = new Set([from.toString('hex'), ds.key.toString('hex')]);
-          for (const ff of this.store.closestFloodfills(ds.key, 3, exclude)) reply(I2NPType.DatabaseStore, encodeDatabaseStore(flood), ff.hash);
-        }
-      }
-    }
+    if (!this.handler || this.silent) return;
+    let out: OutboundI2NP[] = [];
+    if (m.type === I2NPType.DatabaseLookup) out = this.handler.onDatabaseLookup(decodeDatabaseLookup(m.payload), from);
+    else if (m.type === I2NPType.DatabaseStore) out = this.handler.onDatabaseStore(decodeDatabaseStore(m.payload), from).out;
+    for (const o of out) this.net.send(this.hash, o.to, o.message);
   }
 }
 
