@@ -28,6 +28,7 @@ import { I2PControlServer } from '../i2pcontrol/server.js';
 import { BandwidthMeter } from '../i2pcontrol/bandwidth-meter.js';
 import { i2pControlView } from './i2pcontrol-view.js';
 import { GARLICGATE_VERSION } from '../version.js';
+import { RouterGarlicReceiver } from '../garlic/router-garlic.js';
 
 /** I2NP messages we send expire this long after creation (i2np.rst: short expirations). */
 const I2NP_EXPIRATION_MS = 60_000;
@@ -52,6 +53,8 @@ export class Router extends EventEmitter {
   i2pcontrol: I2PControlServer | undefined;
   private startedAt = 0;
   private bandwidthTimer: NodeJS.Timeout | undefined;
+  /** Opens Garlic messages addressed to our router (ecies-routers.rst): i2pd wraps tunnelled lookups and stores in them. */
+  private garlic!: RouterGarlicReceiver;
   readonly counters: RouterCounters = { i2npIn: {}, i2npOut: {}, i2npDropped: {}, routerInfosReceived: 0 };
   private current!: RouterInfo;
   private contentKey = '';
@@ -83,6 +86,7 @@ export class Router extends EventEmitter {
     await ensureDir(config.datadir);
     const { keys, created } = await loadOrCreateRouterKeys(config.datadir);
     this.keys = keys;
+    this.garlic = new RouterGarlicReceiver({ key: keys.encryption });
     const state = await loadOrCreateRouterState(config.datadir);
     const port = config.port ?? state.ntcp2Port;
     log.info({ ident: i2pBase64Encode(keys.identity.hash), created, port, netId: config.netid }, created ? 'created a new router identity' : 'loaded router identity');
@@ -310,9 +314,11 @@ export class Router extends EventEmitter {
     if (r !== true && r !== 'older') this.log.debug({ peer: i2pBase64Encode(ri.hash), reason: r }, 'RouterInfo not stored');
   }
 
-  private onMessage(m: I2NPMessage, s: NTCP2Session): void {
+  /** `inGarlic`: the message came out of a Garlic clove; cloves are not opened twice. */
+  private onMessage(m: I2NPMessage, s: NTCP2Session, inGarlic = false): void {
     bump(this.counters.i2npIn, typeName(m.type));
     try {
+      if (m.type === I2NPType.Garlic && !inGarlic) return this.onGarlic(m, s);
       // DatabaseStore/Lookup/SearchReply, and DeliveryStatus the netDb waits for (publishing).
       if (this.netdb.handle(m, s.remoteHash)) return;
       switch (m.type) {
@@ -324,7 +330,7 @@ export class Router extends EventEmitter {
           return;
         }
         default:
-          // Tunnel building and garlic arrive with later subsystems; count and drop.
+          // Tunnel building and tunnel data arrive with the tunnel subsystem; count and drop.
           bump(this.counters.i2npDropped, typeName(m.type));
           this.emit('i2np', m, s);
       }
@@ -332,6 +338,20 @@ export class Router extends EventEmitter {
       if (!(e instanceof ProtocolError)) throw e;
       bump(this.counters.i2npDropped, `${typeName(m.type)}:${e.code}`);
       this.log.debug({ peer: i2pBase64Encode(s.remoteHash), type: m.type, err: e.message }, 'malformed I2NP message dropped');
+    }
+  }
+
+  /**
+   * Garlic addressed to our router: decrypt, then handle each clove meant for us (LOCAL
+   * delivery) as if it had arrived on the session. Cloves for other routers or tunnels need
+   * the tunnel subsystem; they are counted and dropped.
+   */
+  private onGarlic(m: I2NPMessage, s: NTCP2Session): void {
+    const blocks = this.garlic.open(m.payload, this.now());
+    for (const b of blocks) {
+      if (b.type !== 'clove') continue;
+      if (b.clove.delivery.kind === 'local') this.onMessage(b.clove.message, s, true);
+      else bump(this.counters.i2npDropped, `GarlicClove:${b.clove.delivery.kind}`);
     }
   }
 }

@@ -109,4 +109,62 @@ test('(a) bootstrap from a signed .su3 of i2pd RouterInfos; a tampered .su3 give
   for (const i2pd of net.routers) await i2pd.waitFor(() => i2pd.hasSessionWith(ours, 'NTCP2'), 30_000, `i2pd #${i2pd.index} to list our session`);
 });
 
-void waitFor;
+test('(b) a RouterInfo we were never given is learnt by a lookup at an i2pd floodfill', { timeout: 60_000 }, async () => {
+  const floodfills = net.routers.filter((r) => r.floodfill);
+  const target = net.routers[3]!;
+  const targetHash = RouterInfo.parse(target.routerInfoBytes()).hash;
+  // Reseeded with the floodfills only: router #3 is unknown.
+  const r = await startRouter(ourConfig('lookup', '198.18.0.122', 19122, { 'reseed.file': await su3Of(floodfills.map((f) => f.routerInfoBytes())) }));
+  assert.equal(r.store.getRouterInfo(targetHash), undefined, 'not given by the reseed');
+  const found = await r.netdb.lookupRouterInfo(targetHash);
+  assert.ok(found, 'the lookup found it');
+  assert.deepEqual(found.hash, targetHash);
+  assert.ok(found.verify(), 'its signature verifies');
+  assert.ok(r.store.getRouterInfo(targetHash), 'and it is in our store now');
+});
+
+test('(c) our RouterInfo, published by us, is found by an i2pd router that never connected to us', { timeout: 240_000 }, async () => {
+  const floodfills = net.routers.filter((r) => r.floodfill);
+  const seeker = net.routers[2]!; // not a floodfill; our router never dials non-floodfills it was not told about
+  const seekerHash = RouterInfo.parse(seeker.routerInfoBytes()).hash;
+  const r = await startRouter(ourConfig('publish', '198.18.0.123', 19123, { 'reseed.file': await su3Of(floodfills.map((f) => f.routerInfoBytes())) }));
+  const outboundTo = new Set<string>();
+  r.on('sessionEstablished', (_s, ri: RouterInfo, inbound: boolean) => {
+    if (!inbound) outboundTo.add(i2pBase64Encode(ri.hash));
+  });
+  const ours = i2pBase64Encode(r.hash);
+  const published = await r.netdb.publishRouterInfo();
+  assert.ok(published.storedAt.length >= 1, `stored at a floodfill: ${JSON.stringify(published)}`);
+  assert.ok(published.verified, 'a later lookup at another floodfill returned our RouterInfo');
+  // i2pd #2 learns us from the floodfills (its exploration and lookups) and saves us in its netDb.
+  await seeker.waitFor(() => seeker.hasRouterInfo(ours), 200_000, `i2pd #${seeker.index} to hold our RouterInfo in its netDb folder`);
+  assert.ok(!outboundTo.has(i2pBase64Encode(seekerHash)), 'we never dialled it: it found us through the netDb');
+});
+
+test('(d) as a floodfill, i2pd routers store to us and look up through us', { timeout: 240_000 }, async () => {
+  // A second private network whose only floodfill is ours.
+  const net2 = new I2pdNetwork({ count: 3, floodfills: 0, firstAddress: 31, basePort: 20300, httpBasePort: 17300 });
+  try {
+    await net2.init();
+    const ff = await startRouter(ourConfig('ff', '198.18.0.124', 19124, { floodfill: true, 'reseed.zipfile': undefined }));
+    assert.match(ff.routerInfo.caps, /f/, 'the f cap is published');
+    for (const i2pd of net2.routers) i2pd.addRouterInfo(ff.routerInfo.raw);
+    await net2.start();
+    const counters = (): Record<string, number> => (ff.netdb.counters.floodfill ?? {}) as Record<string, number>;
+    // Every i2pd router publishes its RouterInfo to its closest floodfill: us. The same RouterInfo
+    // usually reached us first in its NTCP2 handshake, so most stores are "older" (not newer) ones.
+    const routerInfoStores = (): number => Object.entries(counters()).filter(([k]) => k.startsWith('store.routerInfo.')).reduce((n, [, v]) => n + v, 0);
+    await waitFor(() => routerInfoStores() >= net2.routers.length, 120_000, 'the i2pd routers to store their RouterInfos at us', { context: () => JSON.stringify(counters()) });
+    for (const i2pd of net2.routers) assert.ok(ff.store.getRouterInfo(RouterInfo.parse(i2pd.routerInfoBytes()).hash));
+    assert.ok((counters()['store.ack.direct'] ?? 0) + (counters()['store.ack.tunnel'] ?? 0) >= 1, 'stores were acknowledged');
+    // They look up through us (exploration and RouterInfo lookups) and use the answers.
+    await waitFor(() => (counters()['lookup.received'] ?? 0) >= 1, 120_000, 'an i2pd lookup to reach us', { context: () => JSON.stringify(counters()) });
+    const answered = Object.entries(counters()).filter(([k]) => /^lookup\.[a-zA-Z]+\./.test(k)).reduce((n, [, v]) => n + v, 0);
+    assert.ok(answered >= 1, `lookups answered: ${JSON.stringify(counters())}`);
+    // i2pd #0 was seeded with nobody but us: whatever else its netDb holds, it learnt from the network.
+    const first = net2.routers[0]!;
+    await first.waitFor(async () => (await first.status()).routers >= 3, 120_000, 'i2pd #0 to know the other i2pd routers');
+  } finally {
+    await net2.stop();
+  }
+});

@@ -9,6 +9,10 @@ import { silentLogger } from '../../../src/util/log.js';
 import { RouterInfo } from '../../../src/data/router-info.js';
 import { reseedZipOf } from '../../helpers/zip.js';
 import { makeRouterInfo } from '../data/make-router-info.js';
+import { I2NPType } from '../../../src/i2np/message.js';
+import { encodeDatabaseStore, DatabaseStoreType } from '../../../src/i2np/database-store.js';
+import { sealGarlicForRouter } from '../../../src/garlic/router-garlic.js';
+import { waitFor } from '../../interop/testnet.js';
 
 function config(extra: Partial<RouterConfig> = {}): RouterConfig {
   return { ...defaultConfig('/nonexistent'), datadir: mkdtempSync(join(tmpdir(), 'gg-router-')), netid: 99, host: '127.0.0.1', port: 0, 'reseed.urls': [], ...extra };
@@ -78,6 +82,33 @@ test('a floodfill acknowledges a DatabaseStore sent right behind the handshake',
     assert.equal(await client.sendRouterInfoTo(ff.hash, 5_000), true);
     assert.equal(ff.counters.i2npOut.DeliveryStatus, 1);
     assert.ok(ff.store.getRouterInfo(client.hash), 'the floodfill stored the client RouterInfo');
+  } finally {
+    await client.stop();
+    await ff.stop();
+  }
+});
+
+test('garlic addressed to the router is opened and its cloves handled (a DatabaseStore is acknowledged)', async () => {
+  const ff = new Router(config({ floodfill: true, port: 0 }), silentLogger());
+  await ff.start();
+  await ff.updateSettings({ port: ff.ntcp2!.boundPort });
+  const client = new Router(config({ port: 0 }), silentLogger());
+  await client.start();
+  try {
+    await client.connect(ff.routerInfo);
+    const token = 4242;
+    const store = client.newMessage(
+      I2NPType.DatabaseStore,
+      encodeDatabaseStore({ key: client.hash, type: DatabaseStoreType.RouterInfo, replyToken: token, replyTunnelId: 0, replyGateway: client.hash, routerInfo: client.routerInfo.raw }),
+    );
+    const garlic = client.newMessage(I2NPType.Garlic, sealGarlicForRouter(ff.keys.identity.encryptionPublicKey, [{ message: store }], Date.now()));
+    const acked = new Promise<number>((resolve) => client.on('deliveryStatus', (ds: { msgId: number }) => resolve(ds.msgId)));
+    assert.equal(client.send(ff.hash, [garlic]), true);
+    assert.equal(await acked, token);
+    // Garbage garlic is counted and dropped; the session lives on.
+    client.send(ff.hash, [client.newMessage(I2NPType.Garlic, Buffer.concat([Buffer.from([0, 0, 0, 60]), Buffer.alloc(60, 7)]))]);
+    await waitFor(() => Object.keys(ff.counters.i2npDropped).some((k) => k.startsWith('Garlic:')), 5_000, 'the bad garlic to be counted');
+    assert.ok(ff.ntcp2!.session(client.hash), 'the session is still up');
   } finally {
     await client.stop();
     await ff.stop();
