@@ -161,9 +161,11 @@ test('(d) as a floodfill, i2pd routers store to us and look up through us', { ti
     await waitFor(() => (counters()['lookup.received'] ?? 0) >= 1, 120_000, 'an i2pd lookup to reach us', { context: () => JSON.stringify(counters()) });
     const answered = Object.entries(counters()).filter(([k]) => /^lookup\.[a-zA-Z]+\./.test(k)).reduce((n, [, v]) => n + v, 0);
     assert.ok(answered >= 1, `lookups answered: ${JSON.stringify(counters())}`);
-    // i2pd #0 was seeded with nobody but us: whatever else its netDb holds, it learnt from the network.
-    const first = net2.routers[0]!;
-    await first.waitFor(async () => (await first.status()).routers >= 3, 120_000, 'i2pd #0 to know the other i2pd routers');
+    // We are the only floodfill of this network, so whatever netDb answers i2pd acted on came from us:
+    // it took our DeliveryStatus as confirmation of its RouterInfo publish, and processed our search replies.
+    const logs = (): string => net2.routers.map((r) => r.logText()).join('\n');
+    await waitFor(() => /NetDb: Publishing confirmed/.test(logs()), 60_000, 'an i2pd router to log that our floodfill confirmed its publish');
+    await waitFor(() => /NetDb: DatabaseSearchReply for \S+ num=\d+/.test(logs()), 60_000, 'an i2pd router to process our DatabaseSearchReply');
   } finally {
     await net2.stop();
   }
