@@ -100,6 +100,7 @@ export class NetDb extends EventEmitter {
   private nextExploreAt = Infinity;
   private refreshing = false;
   private running = false;
+  private stopped = false;
 
   constructor(private readonly opts: NetDbOptions) {
     super();
@@ -135,15 +136,18 @@ export class NetDb extends EventEmitter {
     };
   }
 
-  /** Starts the timers (unref'd: they never keep the process alive). */
+  /**
+   * Starts publishing, exploration and store expiry, and the tick timer for timeouts (unref'd
+   * timers: they never keep the process alive). Lookups work without start(); after stop()
+   * they resolve undefined at once.
+   */
   start(): void {
-    if (this.running) return;
+    if (this.running || this.stopped) return;
     this.running = true;
     const now = this.now();
     if (this.opts.publishIntervalMs !== 0) this.publisher.start(now);
     if (this.opts.exploration !== false) this.nextExploreAt = now + (this.opts.exploreFirstDelayMs ?? 5_000);
-    this.tickTimer = setInterval(() => this.tick(), this.opts.tickMs ?? 1_000);
-    this.tickTimer.unref();
+    this.ensureTicking();
     this.expireTimer = setInterval(() => this.store.expire(this.now()), this.opts.expireIntervalMs ?? 60_000);
     this.expireTimer.unref();
   }
@@ -151,6 +155,7 @@ export class NetDb extends EventEmitter {
   /** Stops the timers, ends searches and a running publish round, flushes the store. */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopped = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
     if (this.expireTimer) clearInterval(this.expireTimer);
     this.tickTimer = this.expireTimer = undefined;
@@ -233,6 +238,8 @@ export class NetDb extends EventEmitter {
 
   /** Runs a publish round now (or joins the running one). storedAt: base64 router hashes. */
   publishRouterInfo(): Promise<{ storedAt: string[]; verified: boolean }> {
+    if (this.stopped) return Promise.resolve({ storedAt: [], verified: false });
+    this.ensureTicking();
     const p = new Promise<PublishResult>((resolve) => this.publishWaiters.push(resolve));
     if (!this.publisher.running) this.applyPublish(this.publisher.publishNow(this.now(), this.opts.ourRouterInfo().published));
     return p.then((r) => ({ storedAt: r.storedAt.map((h) => i2pBase64Encode(h)), verified: r.verified }));
@@ -256,7 +263,16 @@ export class NetDb extends EventEmitter {
   // -------------------------------------------------------------------------------------------
 
   private search(key: Buffer, kind: 'routerInfo' | 'leaseSet' | 'exploration'): Promise<SearchResult> {
+    if (this.stopped) return Promise.resolve({ key, kind, outcome: 'cancelled', queried: [], replies: 0, learnt: [], elapsedMs: 0 });
+    this.ensureTicking();
     return new Promise((resolve) => this.applyLookups(this.lookups.lookup({ key, kind, onDone: resolve }, this.now())));
+  }
+
+  /** Search and publish timeouts need the tick timer, also when start() was not called. */
+  private ensureTicking(): void {
+    if (this.tickTimer || this.stopped) return;
+    this.tickTimer = setInterval(() => this.tick(), this.opts.tickMs ?? 1_000);
+    this.tickTimer.unref();
   }
 
   /** Runs what is due at `now` (the timer calls this every tickMs; tests drive it directly). */

@@ -200,6 +200,30 @@ test('NetDb: start() explores on schedule while the store is small, and stop() e
   await s.netdb.stop();
   assert.equal(await pending, undefined);
   assert.equal((await publishing).verified, false);
+  // After stop() nothing goes out any more.
+  const sent = s.net.sent.length;
+  assert.equal(await s.netdb.lookupRouterInfo(randomBytes(32)), undefined);
+  assert.equal(await s.netdb.lookupLeaseSet(randomBytes(32)), undefined);
+  assert.deepEqual(await s.netdb.publishRouterInfo(), { storedAt: [], verified: false });
+  assert.equal(s.net.sent.length, sent);
+});
+
+test('NetDb: lookups time out on the NetDb\'s own timer, also without start()', async () => {
+  const s = setup({ floodfills: 4, opts: { tickMs: 20, searchLimits: { maxPeers: 2, perPeerTimeoutMs: 50, totalTimeoutMs: 200 } } });
+  for (const f of s.ffs) f.silent = true;
+  s.net.clock.t = Date.now();
+  const realClock = setInterval(() => (s.net.clock.t = Date.now()), 5);
+  try {
+    const p = s.netdb.lookupRouterInfo(randomBytes(32));
+    await s.net.flush();
+    assert.equal(await p, undefined);
+    const c = s.netdb.counters.lookups as Record<string, number>;
+    assert.equal(c.retried, 1);
+    assert.equal(c.timeouts, 1, 'both attempts timed out: 2 floodfills each, all silent');
+  } finally {
+    clearInterval(realClock);
+    await s.netdb.stop();
+  }
 });
 
 test('NetDb: non-floodfill policy: lookups ignored, unsolicited LeaseSets dropped, direct RouterInfos stored', async () => {
