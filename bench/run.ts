@@ -6,6 +6,7 @@ import { benchCrypto } from './crypto.js';
 import { benchNtcp2 } from './ntcp2.js';
 import { benchReseed } from './reseed.js';
 import { benchNetDb } from './netdb.js';
+import { benchFloodfill } from './floodfill.js';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createNetns, deleteNetns } from '../test/interop/netns.js';
@@ -50,6 +51,8 @@ async function main(): Promise<void> {
   report.reseed = await benchReseed();
   stage('netdb');
   report.netdb = await benchNetDb();
+  stage('floodfill');
+  report.floodfill = await benchFloodfill();
   stage('ntcp2 vs i2pd');
   report.ntcp2VsI2pd = benchAgainstI2pd();
   process.stdout.write(JSON.stringify(report, null, 2) + '\n');

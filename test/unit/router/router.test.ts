@@ -11,6 +11,8 @@ import { reseedZipOf } from '../../helpers/zip.js';
 import { makeRouterInfo } from '../data/make-router-info.js';
 import { I2NPType } from '../../../src/i2np/message.js';
 import { encodeDatabaseStore, DatabaseStoreType } from '../../../src/i2np/database-store.js';
+import { encodeDatabaseLookup } from '../../../src/i2np/database-lookup.js';
+import { randomBytes } from '../../../src/crypto/index.js';
 import { sealGarlicForRouter } from '../../../src/garlic/router-garlic.js';
 import { waitFor } from '../../interop/testnet.js';
 
@@ -109,6 +111,50 @@ test('garlic addressed to the router is opened and its cloves handled (a Databas
     client.send(ff.hash, [client.newMessage(I2NPType.Garlic, Buffer.concat([Buffer.from([0, 0, 0, 60]), Buffer.alloc(60, 7)]))]);
     await waitFor(() => Object.keys(ff.counters.i2npDropped).some((k) => k.startsWith('Garlic:')), 5_000, 'the bad garlic to be counted');
     assert.ok(ff.ntcp2!.session(client.hash), 'the session is still up');
+  } finally {
+    await client.stop();
+    await ff.stop();
+  }
+});
+
+test('a floodfill refuses hostile netDb input, counts it, rate-limits lookup floods and keeps serving', async () => {
+  const ff = new Router(config({ floodfill: true, port: 0 }), silentLogger());
+  await ff.start();
+  await ff.updateSettings({ port: ff.ntcp2!.boundPort });
+  const client = new Router(config({ port: 0 }), silentLogger());
+  await client.start();
+  const ffCounters = (): Record<string, number> => (ff.netdb.counters.floodfill ?? {}) as Record<string, number>;
+  try {
+    await client.connect(ff.routerInfo);
+    const storeOf = (ri: RouterInfo | Buffer, key: Buffer, token = 0): ReturnType<typeof client.newMessage> =>
+      client.newMessage(I2NPType.DatabaseStore, encodeDatabaseStore({ key, type: DatabaseStoreType.RouterInfo, replyToken: token, ...(token ? { replyTunnelId: 0, replyGateway: client.hash } : {}), routerInfo: Buffer.isBuffer(ri) ? ri : ri.raw }));
+    // Forged: a valid RouterInfo with one byte of its identity padding changed (signature no longer matches).
+    const good = makeRouterInfo({ published: Date.now() - 1000, options: new Map([['netId', '99'], ['caps', 'XR']]) });
+    const forgedRaw = Buffer.from(good.ri.raw);
+    forgedRaw[100] ^= 1;
+    const forged = RouterInfo.parse(forgedRaw);
+    const stale = makeRouterInfo({ published: Date.now() - 3 * 24 * 3600_000, options: new Map([['netId', '99']]) });
+    const future = makeRouterInfo({ published: Date.now() + 3600_000, options: new Map([['netId', '99']]) });
+    const oversized = makeRouterInfo({ published: Date.now() - 1000, options: new Map([['netId', '99'], ['pad', 'x'.repeat(250)], ['pad2', 'y'.repeat(250)], ['pad3', 'z'.repeat(250)], ['pad4', 'w'.repeat(250)], ['pad5', 'v'.repeat(250)], ['pad6', 'u'.repeat(250)], ['pad7', 't'.repeat(250)], ['pad8', 's'.repeat(250)], ['pad9', 'r'.repeat(250)], ['pada', 'q'.repeat(250)], ['padb', 'p'.repeat(250)], ['padc', 'o'.repeat(250)], ['padd', 'n'.repeat(250)], ['pade', 'm'.repeat(250)], ['padf', 'l'.repeat(250)], ['padg', 'k'.repeat(250)], ['padh', 'j'.repeat(250)]]) });
+    assert.ok(oversized.ri.raw.length > 4096, 'the oversized RouterInfo is over the store limit');
+    client.send(ff.hash, [storeOf(forged, forged.hash), storeOf(stale.ri, stale.ri.hash), storeOf(future.ri, future.ri.hash), storeOf(oversized.ri, oversized.ri.hash), storeOf(good.ri, Buffer.alloc(32, 9))]);
+    // Lookups with bogus reply paths, then a flood of lookups.
+    const lookup = (from: Buffer, replyTunnelId?: number): ReturnType<typeof client.newMessage> =>
+      client.newMessage(I2NPType.DatabaseLookup, encodeDatabaseLookup({ key: randomBytes(32), from, lookupType: 2, excludedPeers: [], ...(replyTunnelId !== undefined ? { replyTunnelId } : {}) }));
+    client.send(ff.hash, [lookup(Buffer.alloc(32)), lookup(ff.hash), lookup(client.hash, 0)]);
+    const flood = Array.from({ length: 200 }, () => lookup(client.hash));
+    client.send(ff.hash, flood);
+    await waitFor(() => (ffCounters()['lookup.rateLimited'] ?? 0) > 0, 10_000, 'the lookup flood to be rate-limited', { context: () => JSON.stringify(ffCounters()) });
+    const c = ffCounters();
+    for (const reason of ['bad-signature', 'expired', 'future', 'too-large', 'key-mismatch']) {
+      assert.equal(c[`store.routerInfo.rejected.${reason}`], 1, `store refused as ${reason}: ${JSON.stringify(c)}`);
+    }
+    for (const bogus of ['zeroFrom', 'fromUs', 'tunnelZero']) assert.equal(c[`lookup.bogus.${bogus}`], 1, `bogus reply path ${bogus}: ${JSON.stringify(c)}`);
+    assert.ok((c['lookup.rateLimited'] ?? 0) >= 100, 'most of the 200-lookup flood was refused');
+    for (const ri of [forged, stale.ri, future.ri, oversized.ri]) assert.equal(ff.store.getRouterInfo(ri.hash), undefined);
+    // Still serving: a valid store with a reply token is stored and acknowledged.
+    assert.equal(await client.sendRouterInfoTo(ff.hash, 5_000), true);
+    assert.ok(ff.store.getRouterInfo(client.hash));
   } finally {
     await client.stop();
     await ff.stop();
