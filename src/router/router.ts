@@ -223,7 +223,12 @@ export class Router extends EventEmitter {
   /** Applies a change of published settings (host, port, caps) and republishes if needed. */
   async updateSettings(change: Partial<RouterInfoSettings>): Promise<boolean> {
     this.settings = { ...this.settings, ...change };
-    return this.republish();
+    const changed = await this.republish();
+    // Peers find the new address/caps through the floodfills, not only through our sessions.
+    if (changed && this.ntcp2) {
+      this.netdb.publishRouterInfo().catch((e: Error) => this.log.debug({ err: e.message }, 'publish after a change failed'));
+    }
+    return changed;
   }
 
   /** Opens (or reuses) an NTCP2 session to a router. */
