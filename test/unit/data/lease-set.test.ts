@@ -39,7 +39,7 @@ test('LeaseSet (1): any changed byte fails verification', () => {
   assert.equal(forged.verify(), false);
 });
 
-test('LeaseSet (1): ECDSA-P256 Destinations verify; DSA ones parse but are not verifiable', () => {
+test('LeaseSet (1): ECDSA-P256 Destinations verify; DSA ones with random keys parse and fail verification', () => {
   const { dest, signer } = makeEcdsaDestination();
   assert.equal(dest.sigType, SigType.ECDSA_SHA256_P256);
   const ls = makeLeaseSet({ dest, signer });

@@ -253,11 +253,11 @@ test('LeaseSets: refusals', () => {
   const offlineGone = makeLeaseSet2({ offlineExpires: T0 - 1000 });
   reject(3, offlineGone.hash, offlineGone.raw, 'offline-expired');
 
-  // DSA_SHA1 Destination (NULL certificate): well-formed, but we cannot check its signature.
+  // DSA_SHA1 Destination (NULL certificate) with a random key and signature: checked, and refused.
   const dsaDest = Buffer.concat([randomBytes(384), Buffer.of(0, 0, 0)]);
   const dsa = Buffer.concat([dsaDest, randomBytes(256 + 128), Buffer.of(1), lease(T0 + 5 * MIN).gateway, Buffer.alloc(4), Buffer.alloc(8)]);
   dsa.writeBigUInt64BE(BigInt(T0 + 5 * MIN), dsa.length - 8);
-  reject(1, sha256(dsaDest), Buffer.concat([dsa, randomBytes(40)]), 'unsupported-sigtype');
+  reject(1, sha256(dsaDest), Buffer.concat([dsa, randomBytes(40)]), 'bad-signature');
 
   assert.equal(s.counts.leaseSets, 0);
   assert.equal(s.rejected['key-mismatch'], 2);
