@@ -32,8 +32,10 @@ export interface RouterConfig extends ReseedConfig, I2PControlConfig {
   bandwidth: string;
   'reseed.zipfile': string | undefined;
   loglevel: string;
-  /** Upper bound on NTCP2 sessions (i2pd has `--limits.transittunnels`; this one is ours). */
+  /** Upper bound on NTCP2 sessions (ours). */
   'limits.ntcp2sessions': number;
+  /** Transit tunnels we carry at most (i2pd's `--limits.transittunnels`). */
+  'limits.transittunnels': number;
 }
 
 const intIn = (min: number, max: number): Parser<number> => (raw, name) => {
@@ -88,6 +90,7 @@ export const OPTIONS: Record<keyof RouterConfig, OptionSpec> = {
   'reseed.zipfile': { parse: optionalPath, help: 'a .zip of routerInfo-*.dat files to bootstrap from' },
   loglevel: { parse: parseLogLevel, help: 'debug, info, warn, error, critical, none' },
   'limits.ntcp2sessions': { parse: intIn(1, 100000), help: 'maximum NTCP2 sessions' },
+  'limits.transittunnels': { parse: intIn(0, 65535), help: 'maximum transit tunnels (0 = carry none)' },
   ...RESEED_OPTIONS,
   ...I2PCONTROL_OPTIONS,
 };
@@ -106,6 +109,8 @@ export function defaultConfig(home: string): RouterConfig {
     'reseed.zipfile': undefined,
     loglevel: 'info',
     'limits.ntcp2sessions': 500,
+    // Below i2pd's 5000: a Pi has little memory; the benchmark measures RSS at 2,000.
+    'limits.transittunnels': 2500,
     ...defaultReseedConfig(),
     ...defaultI2PControlConfig(),
   };

@@ -24,7 +24,7 @@ export function i2pControlView(router: Router, meter: BandwidthMeter, version: s
     activePeers,
     floodfills: () => router.store.counts.floodfills,
     bandwidth: () => meter.rates(),
-    participatingTunnels: () => 0,
+    participatingTunnels: () => router.transit?.size ?? 0,
     isReseeding: () => router.reseeder?.inProgress ?? false,
     totalBytes: () => ({ received: router.ntcp2?.counters.bytesIn ?? 0, sent: router.ntcp2?.counters.bytesOut ?? 0 }),
     networkSettings: () => {

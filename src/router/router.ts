@@ -29,6 +29,8 @@ import { BandwidthMeter } from '../i2pcontrol/bandwidth-meter.js';
 import { i2pControlView } from './i2pcontrol-view.js';
 import { GARLICGATE_VERSION } from '../version.js';
 import { RouterGarlicReceiver } from '../garlic/router-garlic.js';
+import { TransitManager } from '../tunnel/transit-manager.js';
+import { TunnelBuildHop } from '../tunnel/build/build-request.js';
 
 /** I2NP messages we send expire this long after creation (i2np.rst: short expirations). */
 const I2NP_EXPIRATION_MS = 60_000;
@@ -48,6 +50,7 @@ export class Router extends EventEmitter {
   keys!: RouterKeys;
   store!: NetDbStore;
   netdb!: NetDb;
+  transit!: TransitManager;
   ntcp2: NTCP2Transport | undefined;
   reseeder: Reseeder | undefined;
   i2pcontrol: I2PControlServer | undefined;
@@ -137,6 +140,16 @@ export class Router extends EventEmitter {
       newMessage,
     });
 
+    this.transit = new TransitManager({
+      hop: new TunnelBuildHop({ identHash: keys.identity.hash, encryptionKey: keys.encryption }),
+      ourHash: keys.identity.hash,
+      maxTransitTunnels: config['limits.transittunnels'],
+      deliver: (to, m) => this.deliver(to, m),
+      newMessageId: () => randomInt(1, 0xffffffff),
+      now: this.now,
+      log: log.child({ sub: 'transit' }),
+    });
+
     if (config['ntcp2.enabled']) {
       const ntcp2 = new NTCP2Transport({
         staticKey: keys.ntcp2Static,
@@ -156,8 +169,9 @@ export class Router extends EventEmitter {
       await ntcp2.listen();
       log.info({ host: config.host ?? '0.0.0.0', port }, 'NTCP2 listening');
       this.bootstrapConnections();
-      // Publishing, lookups and exploration need a transport.
+      // Publishing, lookups and exploration need a transport; so does relaying.
       this.netdb.start();
+      this.transit.start();
     }
     if (config['i2pcontrol.enabled']) await this.startI2PControl();
   }
@@ -196,6 +210,7 @@ export class Router extends EventEmitter {
     this.reseeder?.stop();
     for (const w of this.statusWaiters.values()) w(false);
     this.statusWaiters.clear();
+    this.transit?.stop();
     await this.netdb?.stop();
     await this.ntcp2?.stop();
     this.ntcp2 = undefined;
@@ -255,6 +270,28 @@ export class Router extends EventEmitter {
       return false;
     }
     return this.send(ri.hash, msgs);
+  }
+
+  /**
+   * Hands a message to a router however it can be reached: an open session, a dial to a router
+   * we know, or a netDb lookup first. Failures are counted as drops (I2NP is unreliable).
+   */
+  deliver(to: Buffer, m: I2NPMessage): void {
+    if (to.equals(this.hash)) {
+      // Our own tunnels (pools) come with the tunnel pool work.
+      bump(this.counters.i2npDropped, `${typeName(m.type)}:to-self`);
+      return;
+    }
+    if (this.ntcp2?.session(to)) {
+      this.send(to, [m]);
+      return;
+    }
+    const known = this.store.getRouterInfo(to);
+    const ri = known ? Promise.resolve(known) : this.netdb.lookupRouterInfo(to);
+    ri.then(
+      (r) => (r ? this.sendTo(r, [m]) : (bump(this.counters.i2npDropped, `${typeName(m.type)}:unknown-router`), false)),
+      () => bump(this.counters.i2npDropped, `${typeName(m.type)}:unknown-router`),
+    );
   }
 
   newMessage(type: I2NPType, payload: Buffer): I2NPMessage {
@@ -326,6 +363,8 @@ export class Router extends EventEmitter {
       if (m.type === I2NPType.Garlic && !inGarlic) return this.onGarlic(m, s);
       // DatabaseStore/Lookup/SearchReply, and DeliveryStatus the netDb waits for (publishing).
       if (this.netdb.handle(m, s.remoteHash)) return;
+      // Tunnel build requests for us, and TunnelData/TunnelGateway of the transit tunnels we carry.
+      if (this.transit.handle(m)) return;
       switch (m.type) {
         case I2NPType.DeliveryStatus: {
           const ds = decodeDeliveryStatus(m.payload);
@@ -335,7 +374,7 @@ export class Router extends EventEmitter {
           return;
         }
         default:
-          // Tunnel building and tunnel data arrive with the tunnel subsystem; count and drop.
+          // Messages for tunnels of our own arrive with the tunnel pools; count and drop.
           bump(this.counters.i2npDropped, typeName(m.type));
           this.emit('i2np', m, s);
       }
