@@ -7,6 +7,7 @@ import { TransitManager } from '../../../src/tunnel/transit-manager.js';
 import { I2NPType, type I2NPMessage } from '../../../src/i2np/message.js';
 import { decodeTunnelGateway } from '../../../src/i2np/tunnel-gateway.js';
 import { silentLogger } from '../../../src/util/log.js';
+import { localMessages, openOneTimeReply } from '../../../src/garlic/one-time-reply.js';
 
 const NOW = 1_764_000_000_000;
 
@@ -55,6 +56,13 @@ test('a short outbound build through two hops: middle forwards, endpoint replies
   const tg = decodeTunnelGateway(B.sent[0]!.m.payload);
   assert.equal(tg.tunnelId, 4242);
   assert.equal(tg.message.type, I2NPType.Garlic, 'short build replies are garlic-wrapped');
+  // The creator opens the garlic with the key/tag it put in the endpoint's record and reads both accepts.
+  const [reply] = localMessages(openOneTimeReply(req.pending.garlicReplyKey!, req.pending.garlicReplyTag!, tg.message.payload));
+  assert.ok(reply);
+  assert.equal(reply.msgId, req.pending.replyMessageId);
+  const result = req.pending.handleReply(reply.type, reply.payload);
+  assert.equal(result.accepted, true);
+  assert.deepEqual(result.hops.map((h) => h.code), [0, 0]);
   assert.equal(A.tm.size, 1);
   assert.equal(B.tm.size, 1);
   assert.equal(A.tm.counters.accepted, 1);
@@ -69,6 +77,11 @@ test('over the limit the request is answered with a refusal and nothing is kept;
   assert.equal(A.tm.size, 0);
   assert.deepEqual(A.tm.counters.rejected, { limit: 1 });
   assert.equal(A.sent.length, 1, 'the refusal still goes back to the creator');
+  const tg = decodeTunnelGateway(A.sent[0]!.m.payload);
+  const [reply] = localMessages(openOneTimeReply(req.pending.garlicReplyKey!, req.pending.garlicReplyTag!, tg.message.payload));
+  const result = req.pending.handleReply(reply!.type, reply!.payload);
+  assert.equal(result.accepted, false);
+  assert.equal(result.hops[0]!.code, 30, 'TUNNEL_REJECT_BANDWIDTH');
   // Replaying the same build message is refused by the replay cache, silently.
   A.tm.handle({ type: req.type, msgId: req.msgId, expiration: NOW + 60_000, payload: req.payload });
   assert.equal(A.sent.length, 1);
