@@ -19,6 +19,10 @@ export interface HopKeys {
   ivKey: Uint8Array;
 }
 
+function checkTunnelId(id: number): void {
+  if (!Number.isInteger(id) || id < 1 || id > 0xffffffff) throw new RangeError(`invalid tunnel id ${id}`);
+}
+
 function ciphers(hops: readonly HopKeys[]): TunnelLayerCipher[] {
   if (hops.length === 0) throw new RangeError('a tunnel needs at least one hop');
   return hops.map((h) => new TunnelLayerCipher(h.layerKey, h.ivKey));
@@ -41,6 +45,7 @@ export class OutboundTunnelGateway {
 
   constructor(cfg: OutboundTunnelGatewayConfig) {
     if (cfg.firstHop.length !== 32) throw new RangeError('first hop must be a 32-byte router hash');
+    checkTunnelId(cfg.firstTunnelId);
     this.firstHop = Buffer.from(cfg.firstHop);
     this.firstTunnelId = cfg.firstTunnelId;
     this.layers = ciphers(cfg.hops);
@@ -74,6 +79,7 @@ export class InboundTunnelEndpoint {
   refused = 0;
 
   constructor(cfg: InboundTunnelEndpointConfig) {
+    checkTunnelId(cfg.tunnelId);
     this.tunnelId = cfg.tunnelId;
     this.layers = ciphers(cfg.hops);
     this.reassembler = new TunnelEndpointReassembler(cfg.reassembly);
