@@ -22,6 +22,22 @@ export interface RouterInfoSettings {
   ntcp2Published: boolean;
   floodfill: boolean;
   bandwidth: string;
+  /** Congestion cap (proposal 162): D medium, E high / near a limit, G rejecting all tunnels. */
+  congestion?: CongestionCap | undefined;
+}
+
+export type CongestionCap = 'D' | 'E' | 'G';
+
+/**
+ * The congestion cap for a transit load (proposal 162). `limit` 0 means we carry no transit at all
+ * (G); near the limit we reject most requests (E); past 70 % we say we are getting busy (D).
+ */
+export function congestionCap(transitTunnels: number, limit: number): CongestionCap | undefined {
+  if (limit <= 0) return 'G';
+  const load = transitTunnels / limit;
+  if (load >= 0.9) return 'E';
+  if (load >= 0.7) return 'D';
+  return undefined;
 }
 
 /**
@@ -30,7 +46,8 @@ export interface RouterInfoSettings {
  */
 export function routerCaps(s: RouterInfoSettings): string {
   const reachable = s.ntcp2Enabled && s.ntcp2Published && s.host !== undefined;
-  return `${s.bandwidth}${s.floodfill ? 'f' : ''}${reachable ? 'R' : 'U'}`;
+  // "implementations should add any congestion cap at the end (after R or U)" (proposal 162).
+  return `${s.bandwidth}${s.floodfill ? 'f' : ''}${reachable ? 'R' : 'U'}${s.congestion ?? ''}`;
 }
 
 export function buildNtcp2Address(keys: RouterKeys, s: RouterInfoSettings): RouterAddress | undefined {

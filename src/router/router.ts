@@ -10,7 +10,7 @@ import type { RouterConfig } from '../config/options.js';
 import { ensureDir, writeFileAtomic } from '../util/atomic-file.js';
 import { loadOrCreateRouterKeys, type RouterKeys } from './router-keys.js';
 import { loadOrCreateRouterState } from './router-state.js';
-import { buildRouterInfo, routerInfoContentKey, type RouterInfoSettings } from './router-info-builder.js';
+import { buildRouterInfo, congestionCap, routerInfoContentKey, type RouterInfoSettings } from './router-info-builder.js';
 import { RouterInfo } from '../data/router-info.js';
 import { i2pBase64Encode } from '../data/base64.js';
 import { NetDbStore } from '../netdb/netdb-store.js';
@@ -56,6 +56,7 @@ export class Router extends EventEmitter {
   i2pcontrol: I2PControlServer | undefined;
   private startedAt = 0;
   private bandwidthTimer: NodeJS.Timeout | undefined;
+  private congestionTimer: NodeJS.Timeout | undefined;
   /** Opens Garlic messages addressed to our router (ecies-routers.rst): i2pd wraps tunnelled lookups and stores in them. */
   private garlic!: RouterGarlicReceiver;
   readonly counters: RouterCounters = { i2npIn: {}, i2npOut: {}, i2npDropped: {}, routerInfosReceived: 0 };
@@ -101,6 +102,7 @@ export class Router extends EventEmitter {
       ntcp2Published: config['ntcp2.published'],
       floodfill: config.floodfill,
       bandwidth: config.bandwidth,
+      congestion: config['limits.transittunnels'] === 0 ? 'G' : undefined,
     };
     await this.republish(true);
     // netDb folder in i2pd's layout: an i2pd netDb can be copied in, and what we learn survives restarts.
@@ -172,8 +174,18 @@ export class Router extends EventEmitter {
       // Publishing, lookups and exploration need a transport; so does relaying.
       this.netdb.start();
       this.transit.start();
+      // Re-evaluated once a minute; a change re-signs and republishes our RouterInfo.
+      this.congestionTimer = setInterval(() => void this.updateCongestion(), 60_000);
+      this.congestionTimer.unref();
     }
     if (config['i2pcontrol.enabled']) await this.startI2PControl();
+  }
+
+  /** Publishes the congestion cap that the current transit load calls for (proposal 162). */
+  async updateCongestion(): Promise<boolean> {
+    const cap = congestionCap(this.transit.size, this.config['limits.transittunnels']);
+    if (cap === this.settings.congestion) return false;
+    return this.updateSettings({ congestion: cap });
   }
 
   get uptimeMs(): number {
@@ -205,6 +217,7 @@ export class Router extends EventEmitter {
 
   async stop(): Promise<void> {
     if (this.bandwidthTimer) clearInterval(this.bandwidthTimer);
+    if (this.congestionTimer) clearInterval(this.congestionTimer);
     await this.i2pcontrol?.stop();
     this.i2pcontrol = undefined;
     this.reseeder?.stop();

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadOrCreateRouterKeys, parseRouterKeys, serializeRouterKeys, generateRouterKeys, RouterKeysError } from '../../../src/router/router-keys.js';
 import { loadOrCreateRouterState, RANDOM_PORT_MIN, RANDOM_PORT_MAX, RouterStateError } from '../../../src/router/router-state.js';
-import { buildRouterInfo, routerCaps } from '../../../src/router/router-info-builder.js';
+import { buildRouterInfo, congestionCap, routerCaps } from '../../../src/router/router-info-builder.js';
 import { RouterInfo } from '../../../src/data/router-info.js';
 
 test('keys are created once, stored 0600, and loaded unchanged afterwards', async () => {
@@ -66,4 +66,16 @@ test('our RouterInfo: signed, netId, caps, published NTCP2 address with s, i, v=
   assert.equal(n2.host, undefined);
   assert.equal(n2.iv, undefined);
   assert.deepEqual(n2.staticKey, keys.ntcp2Static.publicKey);
+});
+
+test('congestion caps (proposal 162) follow the transit load and go last in caps', () => {
+  assert.equal(congestionCap(0, 100), undefined);
+  assert.equal(congestionCap(69, 100), undefined);
+  assert.equal(congestionCap(70, 100), 'D');
+  assert.equal(congestionCap(90, 100), 'E');
+  assert.equal(congestionCap(100, 100), 'E');
+  assert.equal(congestionCap(0, 0), 'G', 'a router that carries no transit says so');
+  const s = { netId: 99, host: '198.18.0.1', port: 1, ntcp2Enabled: true, ntcp2Published: true, floodfill: true, bandwidth: 'X' };
+  assert.equal(routerCaps({ ...s, congestion: 'E' }), 'XfRE');
+  assert.equal(routerCaps({ ...s, host: undefined, congestion: 'D' }), 'XfUD');
 });
