@@ -34,6 +34,8 @@ export interface RouterConfig extends ReseedConfig, I2PControlConfig {
   loglevel: string;
   /** Upper bound on NTCP2 sessions (ours). */
   'limits.ntcp2sessions': number;
+  /** Percent of the bandwidth class transit traffic may use (i2pd's `--share`). */
+  share: number;
   /** Transit tunnels we carry at most (i2pd's `--limits.transittunnels`). */
   'limits.transittunnels': number;
 }
@@ -90,6 +92,7 @@ export const OPTIONS: Record<keyof RouterConfig, OptionSpec> = {
   'reseed.zipfile': { parse: optionalPath, help: 'a .zip of routerInfo-*.dat files to bootstrap from' },
   loglevel: { parse: parseLogLevel, help: 'debug, info, warn, error, critical, none' },
   'limits.ntcp2sessions': { parse: intIn(1, 100000), help: 'maximum NTCP2 sessions' },
+  share: { parse: intIn(0, 100), help: 'percent of the bandwidth class that transit traffic may use (default 100)' },
   'limits.transittunnels': { parse: intIn(0, 65535), help: 'maximum transit tunnels (0 = carry none)' },
   ...RESEED_OPTIONS,
   ...I2PCONTROL_OPTIONS,
@@ -111,6 +114,7 @@ export function defaultConfig(home: string): RouterConfig {
     'limits.ntcp2sessions': 500,
     // Below i2pd's 5000: a Pi has little memory; the benchmark measures RSS at 2,000.
     'limits.transittunnels': 2500,
+    share: 100,
     ...defaultReseedConfig(),
     ...defaultI2PControlConfig(),
   };

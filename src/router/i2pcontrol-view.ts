@@ -5,12 +5,7 @@
 import { NetStatus, type I2PControlRouterView } from '../i2pcontrol/router-view.js';
 import type { BandwidthMeter } from '../i2pcontrol/bandwidth-meter.js';
 import type { Router } from './router.js';
-
-/**
- * KBytes/s limit of each bandwidth class, as i2pd reports them for `--bandwidth=<letter>` in
- * NetworkSetting `i2p.router.net.bw.in/out` (2.45.1: L → 48, X → 1000000, its "unlimited").
- */
-const CLASS_LIMIT_KBPS: Record<string, number> = { K: 12, L: 48, M: 64, N: 128, O: 256, P: 2048, X: 1_000_000 };
+import { bandwidthLimitKBps } from './bandwidth.js';
 
 export function i2pControlView(router: Router, meter: BandwidthMeter, version: string): I2PControlRouterView {
   const activePeers = (): number => (router.ntcp2 ? [...router.ntcp2.sessions()].length : 0);
@@ -28,7 +23,7 @@ export function i2pControlView(router: Router, meter: BandwidthMeter, version: s
     isReseeding: () => router.reseeder?.inProgress ?? false,
     totalBytes: () => ({ received: router.ntcp2?.counters.bytesIn ?? 0, sent: router.ntcp2?.counters.bytesOut ?? 0 }),
     networkSettings: () => {
-      const limit = CLASS_LIMIT_KBPS[router.config.bandwidth] ?? CLASS_LIMIT_KBPS.L!;
+      const limit = bandwidthLimitKBps(router.config.bandwidth);
       return {
         ntcpPort: router.routerInfo.ntcp2()?.port ?? router.config.port ?? 0,
         ntcpHostname: router.config.host ?? '',

@@ -27,6 +27,7 @@ import { ProtocolError } from '../util/errors.js';
 import { I2PControlServer } from '../i2pcontrol/server.js';
 import { BandwidthMeter } from '../i2pcontrol/bandwidth-meter.js';
 import { i2pControlView } from './i2pcontrol-view.js';
+import { transitBudgetBytesPerSecond } from './bandwidth.js';
 import { GARLICGATE_VERSION } from '../version.js';
 import { RouterGarlicReceiver } from '../garlic/router-garlic.js';
 import { TransitManager } from '../tunnel/transit-manager.js';
@@ -56,6 +57,10 @@ export class Router extends EventEmitter {
   i2pcontrol: I2PControlServer | undefined;
   private startedAt = 0;
   private bandwidthTimer: NodeJS.Timeout | undefined;
+  /** Transit bytes relayed, sampled every second: the bandwidth-share check reads its 15-s rate. */
+  private readonly transitMeter = new BandwidthMeter();
+  /** All traffic, sampled every second, for I2PControl's bandwidth figures. */
+  private readonly trafficMeter = new BandwidthMeter();
   private congestionTimer: NodeJS.Timeout | undefined;
   /** Opens Garlic messages addressed to our router (ecies-routers.rst): i2pd wraps tunnelled lookups and stores in them. */
   private garlic!: RouterGarlicReceiver;
@@ -150,6 +155,7 @@ export class Router extends EventEmitter {
       newMessageId: () => randomInt(1, 0xffffffff),
       now: this.now,
       log: log.child({ sub: 'transit' }),
+      overBandwidth: () => this.transitMeter.rates().out15s > transitBudgetBytesPerSecond(config.bandwidth, config.share),
     });
 
     if (config['ntcp2.enabled']) {
@@ -174,6 +180,7 @@ export class Router extends EventEmitter {
       // Publishing, lookups and exploration need a transport; so does relaying.
       this.netdb.start();
       this.transit.start();
+      this.startMeters();
       // Re-evaluated once a minute; a change re-signs and republishes our RouterInfo.
       this.congestionTimer = setInterval(() => void this.updateCongestion(), 60_000);
       this.congestionTimer.unref();
@@ -201,15 +208,22 @@ export class Router extends EventEmitter {
     if (!this.emit('shutdownRequested', graceful)) void this.stop();
   }
 
-  private async startI2PControl(): Promise<void> {
-    const meter = new BandwidthMeter();
-    const sample = (): void => meter.sample(this.now(), this.ntcp2?.counters.bytesIn ?? 0, this.ntcp2?.counters.bytesOut ?? 0);
+  private startMeters(): void {
+    const sample = (): void => {
+      const now = this.now();
+      this.trafficMeter.sample(now, this.ntcp2?.counters.bytesIn ?? 0, this.ntcp2?.counters.bytesOut ?? 0);
+      const relayed = this.transit.counters.bytesRelayed;
+      this.transitMeter.sample(now, relayed, relayed);
+    };
     sample();
     this.bandwidthTimer = setInterval(sample, 1000);
     this.bandwidthTimer.unref();
+  }
+
+  private async startI2PControl(): Promise<void> {
     this.i2pcontrol = await I2PControlServer.fromConfig(this.config, {
       datadir: this.config.datadir,
-      view: i2pControlView(this, meter, GARLICGATE_VERSION),
+      view: i2pControlView(this, this.trafficMeter, GARLICGATE_VERSION),
       log: this.log.child({ sub: 'i2pcontrol' }),
     });
     await this.i2pcontrol.start();

@@ -34,6 +34,8 @@ export interface TransitManagerOptions {
   log: Logger;
   /** Whether we accept transit at all (e.g. false while shutting down). */
   accepting?: () => boolean;
+  /** Whether transit traffic already uses its bandwidth share (then new tunnels are refused). */
+  overBandwidth?: () => boolean;
 }
 
 export interface TransitCountersSnapshot {
@@ -169,6 +171,7 @@ export class TransitManager {
   private refusal(req: BuildRequest): string | undefined {
     if (this.opts.accepting && !this.opts.accepting()) return 'not-accepting';
     if (this.tunnels.size >= this.opts.maxTransitTunnels) return 'limit';
+    if (this.opts.overBandwidth?.()) return 'bandwidth';
     if (this.tunnels.has(req.receiveTunnelId)) return 'duplicate-tunnel-id';
     if (req.receiveTunnelId === 0 || (req.role !== 'outboundEndpoint' && req.nextTunnelId === 0)) return 'zero-tunnel-id';
     return undefined;

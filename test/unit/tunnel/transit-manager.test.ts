@@ -109,3 +109,24 @@ test('transit tunnels expire ten minutes after creation', () => {
   assert.equal(A.tm.size, 0);
   assert.equal(A.tm.counters.expired, 1);
 });
+
+test('over the transit bandwidth share, new tunnels are refused', () => {
+  const us = hop();
+  const a = hop();
+  const req = createTunnelBuild({ format: 'short', direction: 'outbound', hops: [{ identHash: a.hash, encryptionKey: a.key.publicKey }], ourIdentHash: us.hash, replyTunnelId: 9, replyGateway: us.hash, now: NOW });
+  const sent: I2NPMessage[] = [];
+  const tm = new TransitManager({
+    hop: new TunnelBuildHop({ identHash: a.hash, encryptionKey: a.key }),
+    ourHash: a.hash,
+    maxTransitTunnels: 10,
+    deliver: (_to, m) => sent.push(m),
+    newMessageId: () => 7,
+    now: () => NOW,
+    log: silentLogger(),
+    overBandwidth: () => true,
+  });
+  tm.handle({ type: req.type, msgId: req.msgId, expiration: NOW + 60_000, payload: req.payload });
+  assert.equal(tm.size, 0);
+  assert.deepEqual(tm.counters.rejected, { bandwidth: 1 });
+  assert.equal(sent.length, 1);
+});
