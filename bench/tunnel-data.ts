@@ -6,7 +6,8 @@
  *   - gateway fragmentation (plaintext tunnel messages) and an outbound gateway of 3 hops
  *     (fragmentation + 3 inverse layer steps) for small, 1 KiB and 16 KiB I2NP messages;
  *   - endpoint reassembly (checksum, parse, reassemble, I2NP decode) and an inbound endpoint of
- *     3 hops for the same sizes.
+ *     3 hops for the same sizes;
+ *   - the memory 2,000 transit tunnels take.
  * Throughputs count I2NP bytes delivered (MBps = 10^6 bytes/s). Inputs are prepared before the
  * clock starts; the best of a few samples is kept (the machine is shared).
  * `node dist/bench/tunnel-data.js` runs it alone and prints JSON.
@@ -165,8 +166,34 @@ function gatewayAndEndpoint(r: Record<string, number | string>): void {
   }
 }
 
+/**
+ * Memory of 2,000 transit tunnels (80% participants, 10% inbound gateways, 10% outbound
+ * endpoints), each having relayed a message so that its cipher contexts exist: RSS growth,
+ * measured first, before the throughput runs allocate anything (approximate: RSS is per process).
+ */
+function transitMemory(r: Record<string, number | string>): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const before = process.memoryUsage();
+  const tunnels: TransitTunnel[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const role = i % 10 === 0 ? 'outboundEndpoint' : i % 10 === 1 ? 'inboundGateway' : 'participant';
+    const t = new TransitTunnel({ role, receiveTunnelId: i + 1, nextTunnelId: 5, nextIdent: randomBytes(32), ...keys(), createdAt: NOW });
+    const payload = randomBytes(1028);
+    payload.writeUInt32BE(i + 1, 0);
+    if (role !== 'inboundGateway') t.receive({ type: I2NPType.TunnelData, msgId: 1, expiration: NOW, payload }, NOW);
+    tunnels.push(t);
+  }
+  gc?.();
+  const after = process.memoryUsage();
+  r.transitTunnels2000_rss_MB = Math.round((after.rss - before.rss) / 1e5) / 10;
+  r.transitTunnels2000_heapAndExternal_MB = Math.round((after.heapUsed + after.external - before.heapUsed - before.external) / 1e5) / 10;
+  if (tunnels.length !== 2000) throw new Error('unreachable');
+}
+
 export async function benchTunnelData(): Promise<Record<string, number | string>> {
   const r: Record<string, number | string> = { node: process.version };
+  transitMemory(r);
   participant(r);
   cbcStrategies(r);
   gatewayAndEndpoint(r);

@@ -163,7 +163,11 @@ export class TunnelEndpointReassembler {
       p.highestNumber = Math.max(p.highestNumber, f.fragmentNumber);
     } else p.delivery = ownDelivery(f.delivery);
     // Copy: the fragment is a view into the whole tunnel message, which must not be kept alive.
-    p.fragments[number] = Buffer.from(f.data);
+    // Into memory of its own (not Node's shared 8 KiB pool slabs, which one long-lived fragment
+    // would pin), so that the bytes counted are the bytes held.
+    const copy = Buffer.allocUnsafeSlow(size);
+    f.data.copy(copy);
+    p.fragments[number] = copy;
     p.received++;
     p.bytes += size;
     this.bytes += size;
