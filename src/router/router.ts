@@ -172,7 +172,7 @@ export class Router extends EventEmitter {
       this.ntcp2 = ntcp2;
       ntcp2.on('established', (s: NTCP2Session, ri: RouterInfo, inbound: boolean) => this.onEstablished(s, ri, inbound));
       ntcp2.on('routerInfo', (ri: RouterInfo) => this.onRouterInfo(ri));
-      ntcp2.on('message', (m: I2NPMessage, s: NTCP2Session) => this.onMessage(m, s));
+      ntcp2.on('message', (m: I2NPMessage, s: NTCP2Session) => this.onMessage(m, s.remoteHash));
       ntcp2.on('closed', (s: NTCP2Session, reason: unknown) => this.emit('sessionClosed', s, reason));
       await ntcp2.listen();
       log.info({ host: config.host ?? '0.0.0.0', port }, 'NTCP2 listening');
@@ -305,8 +305,10 @@ export class Router extends EventEmitter {
    */
   deliver(to: Buffer, m: I2NPMessage): void {
     if (to.equals(this.hash)) {
-      // Our own tunnels (pools) come with the tunnel pool work.
-      bump(this.counters.i2npDropped, `${typeName(m.type)}:to-self`);
+      // We are the next hop ourselves, e.g. the outbound endpoint of a tunnel whose reply tunnel's
+      // gateway is also us: handle it as if it had arrived, on a later turn (no re-entrancy).
+      bump(this.counters.i2npOut, `${typeName(m.type)}:to-self`);
+      setImmediate(() => this.onMessage(m, this.hash));
       return;
     }
     if (this.ntcp2?.session(to)) {
@@ -383,13 +385,16 @@ export class Router extends EventEmitter {
     if (r !== true && r !== 'older') this.log.debug({ peer: i2pBase64Encode(ri.hash), reason: r }, 'RouterInfo not stored');
   }
 
-  /** `inGarlic`: the message came out of a Garlic clove; cloves are not opened twice. */
-  private onMessage(m: I2NPMessage, s: NTCP2Session, inGarlic = false): void {
+  /**
+   * Dispatches an I2NP message that `from` handed us (our own hash for messages we routed to
+   * ourselves). `inGarlic`: it came out of a Garlic clove; cloves are not opened twice.
+   */
+  private onMessage(m: I2NPMessage, from: Buffer, inGarlic = false): void {
     bump(this.counters.i2npIn, typeName(m.type));
     try {
-      if (m.type === I2NPType.Garlic && !inGarlic) return this.onGarlic(m, s);
+      if (m.type === I2NPType.Garlic && !inGarlic) return this.onGarlic(m, from);
       // DatabaseStore/Lookup/SearchReply, and DeliveryStatus the netDb waits for (publishing).
-      if (this.netdb.handle(m, s.remoteHash)) return;
+      if (this.netdb.handle(m, from)) return;
       // Tunnel build requests for us, and TunnelData/TunnelGateway of the transit tunnels we carry.
       if (this.transit.handle(m)) return;
       switch (m.type) {
@@ -397,18 +402,18 @@ export class Router extends EventEmitter {
           const ds = decodeDeliveryStatus(m.payload);
           const w = this.statusWaiters.get(ds.msgId);
           if (w) w(true);
-          this.emit('deliveryStatus', ds, s);
+          this.emit('deliveryStatus', ds, from);
           return;
         }
         default:
           // Messages for tunnels of our own arrive with the tunnel pools; count and drop.
           bump(this.counters.i2npDropped, typeName(m.type));
-          this.emit('i2np', m, s);
+          this.emit('i2np', m, from);
       }
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
       bump(this.counters.i2npDropped, `${typeName(m.type)}:${e.code}`);
-      this.log.debug({ peer: i2pBase64Encode(s.remoteHash), type: m.type, err: e.message }, 'malformed I2NP message dropped');
+      this.log.debug({ peer: i2pBase64Encode(from), type: m.type, err: e.message }, 'malformed I2NP message dropped');
     }
   }
 
@@ -417,11 +422,11 @@ export class Router extends EventEmitter {
    * delivery) as if it had arrived on the session. Cloves for other routers or tunnels need
    * the tunnel subsystem; they are counted and dropped.
    */
-  private onGarlic(m: I2NPMessage, s: NTCP2Session): void {
+  private onGarlic(m: I2NPMessage, from: Buffer): void {
     const blocks = this.garlic.open(m.payload, this.now());
     for (const b of blocks) {
       if (b.type !== 'clove') continue;
-      if (b.clove.delivery.kind === 'local') this.onMessage(b.clove.message, s, true);
+      if (b.clove.delivery.kind === 'local') this.onMessage(b.clove.message, from, true);
       else bump(this.counters.i2npDropped, `GarlicClove:${b.clove.delivery.kind}`);
     }
   }

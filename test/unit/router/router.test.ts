@@ -14,6 +14,7 @@ import { encodeDatabaseStore, DatabaseStoreType } from '../../../src/i2np/databa
 import { encodeDatabaseLookup } from '../../../src/i2np/database-lookup.js';
 import { randomBytes } from '../../../src/crypto/index.js';
 import { sealGarlicForRouter } from '../../../src/garlic/router-garlic.js';
+import { createTunnelBuild } from '../../../src/tunnel/build/build-creator.js';
 import { waitFor } from '../../interop/testnet.js';
 
 function config(extra: Partial<RouterConfig> = {}): RouterConfig {
@@ -158,5 +159,32 @@ test('a floodfill refuses hostile netDb input, counts it, rate-limits lookup flo
   } finally {
     await client.stop();
     await ff.stop();
+  }
+});
+
+test('a transit reply addressed to the router itself goes into its own inbound-gateway tunnel', async () => {
+  const router = new Router(config({ port: 0 }), silentLogger());
+  await router.start();
+  await router.updateSettings({ port: router.ntcp2!.boundPort });
+  const client = new Router(config({ port: 0 }), silentLogger());
+  await client.start();
+  try {
+    await client.connect(router.routerInfo);
+    const hop = { identHash: router.hash, encryptionKey: router.keys.identity.encryptionPublicKey };
+    // 1. An inbound tunnel whose gateway is `router`, delivering to `client`.
+    const inbound = createTunnelBuild({ format: 'short', direction: 'inbound', hops: [hop], ourIdentHash: client.hash, replyTunnelId: 77, now: Date.now() });
+    client.send(router.hash, [{ type: inbound.type, msgId: inbound.msgId, expiration: Date.now() + 60_000, payload: inbound.payload }]);
+    await waitFor(() => router.transit.size === 1, 5_000, 'the inbound-gateway transit tunnel');
+    const gatewayTunnelId = inbound.pending.hops[0]!.receiveTunnelId;
+    // 2. An outbound tunnel whose endpoint is `router`, with its reply going to (router, that tunnel).
+    const outbound = createTunnelBuild({ format: 'short', direction: 'outbound', hops: [hop], ourIdentHash: client.hash, replyTunnelId: gatewayTunnelId, replyGateway: router.hash, now: Date.now() });
+    client.send(router.hash, [{ type: outbound.type, msgId: outbound.msgId, expiration: Date.now() + 60_000, payload: outbound.payload }]);
+    // The reply enters the gateway tunnel on `router` and comes out as TunnelData to `client`.
+    await waitFor(() => (client.transit.counters.dropped['TunnelData:unknown-tunnel'] ?? 0) >= 1, 5_000, 'the reply to come out of the inbound tunnel at the client');
+    assert.equal(router.transit.size, 2);
+    assert.equal(router.counters.i2npOut['TunnelGateway:to-self'], 1);
+  } finally {
+    await client.stop();
+    await router.stop();
   }
 });
