@@ -86,6 +86,9 @@ export interface SimNode {
   local: I2NPMessage[];
   /** Drops every message it gets (a hop that went away). */
   blackhole: boolean;
+  /** Keeps what it gets in `held` until released (a very slow hop). */
+  hold: boolean;
+  held: I2NPMessage[];
 }
 
 export interface TraceEntry {
@@ -124,6 +127,8 @@ export class SimNetwork {
       unhandled: [],
       local: [],
       blackhole: false,
+      hold: false,
+      held: [],
     };
     this.nodes.set(hash.toString('hex'), node);
     return node;
@@ -164,7 +169,8 @@ export class SimNetwork {
       const node = this.node(to);
       this.trace.push({ from, to: node?.name ?? to.toString('hex').slice(0, 8), type: m.type });
       if (!node || node.blackhole) continue;
-      this.dispatch(node, m, false);
+      if (node.hold) node.held.push(m);
+      else this.dispatch(node, m, false);
     }
     return n;
   }
@@ -185,6 +191,13 @@ export class SimNetwork {
     }
     if (node.transit.handle(m)) return;
     node.unhandled.push(m);
+  }
+
+  /** Lets a held node process what it kept. */
+  release(node: SimNode): void {
+    node.hold = false;
+    for (const m of node.held.splice(0)) this.dispatch(node, m, false);
+    this.run();
   }
 
   /** Advances the clock and lets `node`'s manager act, then runs the network. */
