@@ -53,9 +53,12 @@ export interface SelectOptions {
   exclude?: ReadonlySet<string>;
 }
 
+/** randomInt's range must stay below 2^48. */
+const RANDOM_RANGE = 2 ** 48 - 1;
+
 /** Uniform [0, 1) from the CSPRNG (48 bits). */
 export function cryptoRandom(): number {
-  return randomInt(0, 2 ** 48) / 2 ** 48;
+  return randomInt(0, RANDOM_RANGE) / RANDOM_RANGE;
 }
 
 /** Parses "a.b.c[.d]" into numbers; undefined if it is not such a version. */

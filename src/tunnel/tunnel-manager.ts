@@ -38,7 +38,7 @@ import { createTunnelBuild, type PendingTunnelBuild, type TunnelDirection } from
 import { ReassemblyBudget } from './endpoint-reassembler.js';
 import { gatewayMessage } from './gateway-fragmenter.js';
 import { PeerProfiles } from './peer-profile.js';
-import { PeerSelector } from './peer-selector.js';
+import { PeerSelector, cryptoRandom } from './peer-selector.js';
 import type { SendAction } from './send-action.js';
 import { InboundTunnelEndpoint, OutboundTunnelGateway } from './tunnel-ends.js';
 import type { TunnelDeliveryInstructions } from './tunnel-message.js';
@@ -175,7 +175,7 @@ export class TunnelManager extends EventEmitter {
       tickIntervalMs: 1000,
       ...opts.options,
     };
-    this.random = opts.random ?? (() => randomInt(0, 2 ** 48) / 2 ** 48);
+    this.random = opts.random ?? cryptoRandom;
     this.profiles = opts.profiles ?? new PeerProfiles();
     this.selector = new PeerSelector({ ourHash: opts.ourHash, profiles: this.profiles, sameSubnetAllowed: this.settings.sameSubnetAllowed, random: this.random });
     this.exploratory = new TunnelPool({
@@ -220,7 +220,10 @@ export class TunnelManager extends EventEmitter {
     this.zeroHopIds.clear();
     this.tests.clear();
     this.testsByMsgId.clear();
-    for (const t of this.own.values()) t.inbound?.expire(Number.POSITIVE_INFINITY);
+    for (const [id, t] of this.own) {
+      t.inbound?.expire(Number.POSITIVE_INFINITY);
+      t.pool.remove(id);
+    }
     this.own.clear();
     this.inboundByReceiveId.clear();
   }

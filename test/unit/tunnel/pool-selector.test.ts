@@ -5,7 +5,7 @@ import { i2pBase64Encode } from '../../../src/data/base64.js';
 import { RouterAddress } from '../../../src/data/router-address.js';
 import type { RouterInfo } from '../../../src/data/router-info.js';
 import { PeerProfiles } from '../../../src/tunnel/peer-profile.js';
-import { PeerSelector, capsWeight, hopIneligibility, subnetKeys, versionAtLeast } from '../../../src/tunnel/peer-selector.js';
+import { PeerSelector, capsWeight, cryptoRandom, hopIneligibility, subnetKeys, versionAtLeast } from '../../../src/tunnel/peer-selector.js';
 import { SIM_START, seededRandom, simRouterInfo, type RouterInfoParams } from './pool-sim.js';
 
 const NOW = SIM_START;
@@ -18,6 +18,15 @@ function ri(p: RouterInfoParams = {}): RouterInfo {
 function hex(r: RouterInfo): string {
   return r.hash.toString('hex');
 }
+
+test('the default random source is uniform in [0, 1) and drives a selection', () => {
+  const xs = Array.from({ length: 2000 }, cryptoRandom);
+  assert.ok(xs.every((x) => x >= 0 && x < 1));
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  assert.ok(Math.abs(mean - 0.5) < 0.05, `mean ${mean}`);
+  const peers = Array.from({ length: 5 }, (_, i) => ri({ host: `10.${i}.0.1` }));
+  assert.equal(new PeerSelector({ ourHash: US }).select(peers, 3, NOW)?.length, 3);
+});
 
 test('versionAtLeast compares dotted versions numerically and refuses malformed ones', () => {
   assert.equal(versionAtLeast('0.9.51', '0.9.51'), true);

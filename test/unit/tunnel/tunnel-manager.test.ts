@@ -253,7 +253,7 @@ test('hostile input: only our own messages are claimed; garbage for our ids is d
 
 test('start() ticks on a timer and stop() forgets everything', async () => {
   const { net, us } = network(4);
-  const m = net.addManager(us, { exploratory: config(1, 1), tickIntervalMs: 5 }, seededRandom(2));
+  const m = net.addManager(us, { exploratory: config(1, 1), tickIntervalMs: 5 }); // the default (crypto) random source
   m.start();
   m.start();
   assert.equal(m.counters.builds.started, 2, 'start() ticks at once');
@@ -264,6 +264,7 @@ test('start() ticks on a timer and stop() forgets everything', async () => {
   assert.ok(m.counters.tests.started >= 1, 'the timer ran the tests');
   m.stop();
   assert.deepEqual(m.exploratoryTunnels(), { inbound: [], outbound: [] });
+  assert.deepEqual(m.exploratory.all(), [], 'the pool forgets the tunnels too');
   const probe = randomBytes(1028);
   assert.equal(m.handle({ type: I2NPType.TunnelData, msgId: 1, expiration: 0, payload: probe }), false);
 });
