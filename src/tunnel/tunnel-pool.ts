@@ -459,9 +459,18 @@ export class TunnelPool {
     return free.length === 0 ? undefined : free[Math.min(free.length - 1, Math.floor(this.random() * free.length))];
   }
 
+  private shuffle<T>(a: T[]): T[] {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = Math.min(i, Math.floor(this.random() * (i + 1)));
+      [a[i], a[j]] = [a[j]!, a[i]!];
+    }
+    return a;
+  }
+
   private startTests(now: number, out: PoolAction[]): void {
     const dueOut = [...this.tunnels.values()].filter((t) => t.direction === 'outbound' && this.due(t, now));
-    const dueIn = [...this.tunnels.values()].filter((t) => t.direction === 'inbound' && this.due(t, now));
+    // Shuffled, so pairs change from round to round and a bad tunnel does not keep failing the same partner.
+    const dueIn = this.shuffle([...this.tunnels.values()].filter((t) => t.direction === 'inbound' && this.due(t, now)));
     for (let i = 0; i < Math.max(dueOut.length, dueIn.length); i++) {
       const o = dueOut[i] ?? this.partner('outbound', now);
       if (o) o.testing = true; // before choosing the partner, so it is not picked for both sides

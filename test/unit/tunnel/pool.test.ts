@@ -174,6 +174,20 @@ test('tests pair outbound with inbound tunnels; two failures in a row fail a tun
   assert.ok(p.counters.tunnelsFailed >= 1);
 });
 
+test('test pairs change from round to round', () => {
+  const p = pool({ inboundQuantity: 3, outboundQuantity: 3 }, new PeerProfiles(), 4);
+  acceptAll(p, p.tick(NOW, () => PEERS), NOW);
+  const pairings = new Set<string>();
+  for (let round = 0; round < 6; round++) {
+    const now = NOW + 1 + round * 30_000;
+    for (const t of tests(p.tick(now, () => PEERS))) {
+      pairings.add(`${t.outbound}-${t.inbound}`);
+      p.testReplied(t.testId, now + 10);
+    }
+  }
+  assert.ok(pairings.size > 3, `${pairings.size} different pairs in 6 rounds`);
+});
+
 test('a pool with only one direction tests through a zero-hop side', () => {
   const p = pool({ inboundQuantity: 1, outboundQuantity: 1 });
   const a = builds(p.tick(NOW, () => PEERS));
