@@ -5,6 +5,7 @@
  */
 import { sign, verify, type KeyObject } from 'node:crypto';
 import { OkpKeyPair, generateOkpPrivateKey, importOkpPrivateKey, importOkpPublicKeyB64 } from './okp-keys.js';
+import { LruCache } from '../util/lru-cache.js';
 
 export class Ed25519Signer extends OkpKeyPair {
   static generate(): Ed25519Signer {
@@ -24,22 +25,11 @@ export class Ed25519Signer extends OkpKeyPair {
 
 /** Bound on cached public KeyObjects: about a netDb's worth of routers, a few MB at most. */
 const PUBLIC_KEY_CACHE_MAX = 4096;
-const publicKeyCache = new Map<string, KeyObject>();
+const publicKeyCache = new LruCache<string, KeyObject>(PUBLIC_KEY_CACHE_MAX);
 
 function publicKeyObject(publicKey32: Uint8Array): KeyObject {
   const x = Buffer.from(publicKey32.buffer, publicKey32.byteOffset, publicKey32.byteLength).toString('base64url');
-  let key = publicKeyCache.get(x);
-  if (key !== undefined) {
-    // Least-recently-used order: a Map iterates in insertion order, so re-insert on a hit.
-    publicKeyCache.delete(x);
-  } else {
-    key = importOkpPublicKeyB64('Ed25519', x);
-    if (publicKeyCache.size >= PUBLIC_KEY_CACHE_MAX) {
-      publicKeyCache.delete(publicKeyCache.keys().next().value!);
-    }
-  }
-  publicKeyCache.set(x, key);
-  return key;
+  return publicKeyCache.getOrCreate(x, (b64) => importOkpPublicKeyB64('Ed25519', b64));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { ed25519Verify } from '../crypto/index.js';
 import { SigType, signatureLength, signingPublicKeyLength } from './certificate.js';
+import { LruCache } from '../util/lru-cache.js';
 
 /**
  * Signature verification by signing key type, for structures signed by keys other than a
@@ -111,7 +112,7 @@ function dsaSubjectPublicKeyInfo(y: Uint8Array): Buffer {
  * floodfill holds (2000 LeaseSets at most) at about 1-2 KB each.
  */
 const DSA_KEY_CACHE_MAX = 1024;
-const dsaKeyCache = new Map<string, KeyObject>();
+const dsaKeyCache = new LruCache<string, KeyObject>(DSA_KEY_CACHE_MAX);
 
 /**
  * The KeyObject for y, imported once (importing a DER SubjectPublicKeyInfo costs about as much
@@ -119,16 +120,7 @@ const dsaKeyCache = new Map<string, KeyObject>();
  */
 function dsaPublicKeyObject(y: Uint8Array): KeyObject {
   const id = Buffer.from(y.buffer, y.byteOffset, y.byteLength).toString('base64');
-  let key = dsaKeyCache.get(id);
-  if (key !== undefined) {
-    // Least-recently-used order: a Map iterates in insertion order, so re-insert on a hit.
-    dsaKeyCache.delete(id);
-  } else {
-    key = createPublicKey({ key: dsaSubjectPublicKeyInfo(y), format: 'der', type: 'spki' });
-    if (dsaKeyCache.size >= DSA_KEY_CACHE_MAX) dsaKeyCache.delete(dsaKeyCache.keys().next().value!);
-  }
-  dsaKeyCache.set(id, key);
-  return key;
+  return dsaKeyCache.getOrCreate(id, () => createPublicKey({ key: dsaSubjectPublicKeyInfo(y), format: 'der', type: 'spki' }));
 }
 
 /**

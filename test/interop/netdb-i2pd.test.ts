@@ -14,11 +14,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { ourRouterConfig } from './our-router.js';
 import { I2pdNetwork, waitFor } from './testnet.js';
 import { makeSigner, makeSu3, makeCertsDir, certFileName, SIGNER_ID, type TestSigner } from '../unit/reseed/helpers.js';
 import { reseedZipOf } from '../helpers/zip.js';
 import { Router } from '../../src/router/router.js';
-import { defaultConfig, type RouterConfig } from '../../src/config/options.js';
+import type { RouterConfig } from '../../src/config/options.js';
 import { createLogger, silentLogger, type Logger } from '../../src/util/log.js';
 import { RouterInfo } from '../../src/data/router-info.js';
 import { i2pBase64Encode } from '../../src/data/base64.js';
@@ -32,17 +33,7 @@ let certsdir: string;
 const routers: Router[] = [];
 
 function ourConfig(name: string, host: string, port: number, extra: Partial<RouterConfig> = {}): RouterConfig {
-  return {
-    ...defaultConfig('/nonexistent'),
-    datadir: mkdtempSync(join(tmpdir(), `gg-${name}-`)),
-    netid: 99,
-    host,
-    port,
-    bandwidth: 'X',
-    'reseed.urls': [],
-    certsdir,
-    ...extra,
-  };
+  return ourRouterConfig(name, host, port, { certsdir, ...extra });
 }
 
 async function startRouter(config: RouterConfig, logger: Logger = log): Promise<Router> {

@@ -21,6 +21,26 @@ function config(extra: Partial<RouterConfig> = {}): RouterConfig {
   return { ...defaultConfig('/nonexistent'), datadir: mkdtempSync(join(tmpdir(), 'gg-router-')), netid: 99, host: '127.0.0.1', port: 0, 'reseed.urls': [], ...extra };
 }
 
+/**
+ * Runs `body` with two live routers on 127.0.0.1: `server` (with `serverConfig`, publishing the
+ * port the OS gave it) and `client`, already connected to it; both are stopped afterwards.
+ */
+async function withServerAndClient(serverConfig: Partial<RouterConfig>, body: (server: Router, client: Router) => Promise<void>): Promise<void> {
+  const server = new Router(config({ ...serverConfig, port: 0 }), silentLogger());
+  await server.start();
+  // Port 0: the OS picks one; publish what was bound.
+  await server.updateSettings({ port: server.ntcp2!.boundPort });
+  const client = new Router(config({ port: 0 }), silentLogger());
+  await client.start();
+  try {
+    await client.connect(server.routerInfo);
+    await body(server, client);
+  } finally {
+    await client.stop();
+    await server.stop();
+  }
+}
+
 test('first start creates identity and router.info; a restart keeps the identity', async () => {
   const cfg = config({ 'ntcp2.enabled': false });
   const a = new Router(cfg, silentLogger());
@@ -74,31 +94,15 @@ test('--reseed.zipfile fills the store with the verified RouterInfos of our netw
 test('a floodfill acknowledges a DatabaseStore sent right behind the handshake', async () => {
   // The first data frames can arrive with message 3; the session must already be registered so
   // the DeliveryStatus reply can go out through it.
-  const ff = new Router(config({ floodfill: true, port: 0 }), silentLogger());
-  await ff.start();
-  // Port 0: the OS picks one; publish what was bound.
-  await ff.updateSettings({ port: ff.ntcp2!.boundPort });
-  const client = new Router(config({ port: 0 }), silentLogger());
-  await client.start();
-  try {
-    await client.connect(ff.routerInfo);
+  await withServerAndClient({ floodfill: true }, async (ff, client) => {
     assert.equal(await client.sendRouterInfoTo(ff.hash, 5_000), true);
     assert.equal(ff.counters.i2npOut.DeliveryStatus, 1);
     assert.ok(ff.store.getRouterInfo(client.hash), 'the floodfill stored the client RouterInfo');
-  } finally {
-    await client.stop();
-    await ff.stop();
-  }
+  });
 });
 
 test('garlic addressed to the router is opened and its cloves handled (a DatabaseStore is acknowledged)', async () => {
-  const ff = new Router(config({ floodfill: true, port: 0 }), silentLogger());
-  await ff.start();
-  await ff.updateSettings({ port: ff.ntcp2!.boundPort });
-  const client = new Router(config({ port: 0 }), silentLogger());
-  await client.start();
-  try {
-    await client.connect(ff.routerInfo);
+  await withServerAndClient({ floodfill: true }, async (ff, client) => {
     const token = 4242;
     const store = client.newMessage(
       I2NPType.DatabaseStore,
@@ -112,21 +116,12 @@ test('garlic addressed to the router is opened and its cloves handled (a Databas
     client.send(ff.hash, [client.newMessage(I2NPType.Garlic, Buffer.concat([Buffer.from([0, 0, 0, 60]), Buffer.alloc(60, 7)]))]);
     await waitFor(() => Object.keys(ff.counters.i2npDropped).some((k) => k.startsWith('Garlic:')), 5_000, 'the bad garlic to be counted');
     assert.ok(ff.ntcp2!.session(client.hash), 'the session is still up');
-  } finally {
-    await client.stop();
-    await ff.stop();
-  }
+  });
 });
 
 test('a floodfill refuses hostile netDb input, counts it, rate-limits lookup floods and keeps serving', async () => {
-  const ff = new Router(config({ floodfill: true, port: 0 }), silentLogger());
-  await ff.start();
-  await ff.updateSettings({ port: ff.ntcp2!.boundPort });
-  const client = new Router(config({ port: 0 }), silentLogger());
-  await client.start();
-  const ffCounters = (): Record<string, number> => (ff.netdb.counters.floodfill ?? {}) as Record<string, number>;
-  try {
-    await client.connect(ff.routerInfo);
+  await withServerAndClient({ floodfill: true }, async (ff, client) => {
+    const ffCounters = (): Record<string, number> => (ff.netdb.counters.floodfill ?? {}) as Record<string, number>;
     const storeOf = (ri: RouterInfo | Buffer, key: Buffer, token = 0): ReturnType<typeof client.newMessage> =>
       client.newMessage(I2NPType.DatabaseStore, encodeDatabaseStore({ key, type: DatabaseStoreType.RouterInfo, replyToken: token, ...(token ? { replyTunnelId: 0, replyGateway: client.hash } : {}), routerInfo: Buffer.isBuffer(ri) ? ri : ri.raw }));
     // Forged: a valid RouterInfo with one byte of its identity padding changed (signature no longer matches).
@@ -156,20 +151,11 @@ test('a floodfill refuses hostile netDb input, counts it, rate-limits lookup flo
     // Still serving: a valid store with a reply token is stored and acknowledged.
     assert.equal(await client.sendRouterInfoTo(ff.hash, 5_000), true);
     assert.ok(ff.store.getRouterInfo(client.hash));
-  } finally {
-    await client.stop();
-    await ff.stop();
-  }
+  });
 });
 
 test('a transit reply addressed to the router itself goes into its own inbound-gateway tunnel', async () => {
-  const router = new Router(config({ port: 0 }), silentLogger());
-  await router.start();
-  await router.updateSettings({ port: router.ntcp2!.boundPort });
-  const client = new Router(config({ port: 0 }), silentLogger());
-  await client.start();
-  try {
-    await client.connect(router.routerInfo);
+  await withServerAndClient({}, async (router, client) => {
     const hop = { identHash: router.hash, encryptionKey: router.keys.identity.encryptionPublicKey };
     // 1. An inbound tunnel whose gateway is `router`, delivering to `client`.
     const inbound = createTunnelBuild({ format: 'short', direction: 'inbound', hops: [hop], ourIdentHash: client.hash, replyTunnelId: 77, now: Date.now() });
@@ -183,8 +169,5 @@ test('a transit reply addressed to the router itself goes into its own inbound-g
     await waitFor(() => (client.transit.counters.dropped['TunnelData:unknown-tunnel'] ?? 0) >= 1, 5_000, 'the reply to come out of the inbound tunnel at the client');
     assert.equal(router.transit.size, 2);
     assert.equal(router.counters.i2npOut['TunnelGateway:to-self'], 1);
-  } finally {
-    await client.stop();
-    await router.stop();
-  }
+  });
 });
