@@ -36,6 +36,11 @@ export interface RouterConfig extends ReseedConfig, I2PControlConfig {
   'limits.ntcp2sessions': number;
   /** Percent of the bandwidth class transit traffic may use (i2pd's `--share`). */
   share: number;
+  /** Exploratory tunnel pool (i2pd's `--exploratory.*`). */
+  'exploratory.inbound.length': number;
+  'exploratory.outbound.length': number;
+  'exploratory.inbound.quantity': number;
+  'exploratory.outbound.quantity': number;
   /** Transit tunnels we carry at most (i2pd's `--limits.transittunnels`). */
   'limits.transittunnels': number;
 }
@@ -92,6 +97,10 @@ export const OPTIONS: Record<keyof RouterConfig, OptionSpec> = {
   'reseed.zipfile': { parse: optionalPath, help: 'a .zip of routerInfo-*.dat files to bootstrap from' },
   loglevel: { parse: parseLogLevel, help: 'debug, info, warn, error, critical, none' },
   'limits.ntcp2sessions': { parse: intIn(1, 100000), help: 'maximum NTCP2 sessions' },
+  'exploratory.inbound.length': { parse: intIn(1, 8), help: 'hops of exploratory inbound tunnels (default 2)' },
+  'exploratory.outbound.length': { parse: intIn(1, 8), help: 'hops of exploratory outbound tunnels (default 2)' },
+  'exploratory.inbound.quantity': { parse: intIn(1, 16), help: 'exploratory inbound tunnels kept (default 3)' },
+  'exploratory.outbound.quantity': { parse: intIn(1, 16), help: 'exploratory outbound tunnels kept (default 3)' },
   share: { parse: intIn(0, 100), help: 'percent of the bandwidth class that transit traffic may use (default 100)' },
   'limits.transittunnels': { parse: intIn(0, 65535), help: 'maximum transit tunnels (0 = carry none)' },
   ...RESEED_OPTIONS,
@@ -115,6 +124,11 @@ export function defaultConfig(home: string): RouterConfig {
     // Below i2pd's 5000: a Pi has little memory; the benchmark measures RSS at 2,000.
     'limits.transittunnels': 2500,
     share: 100,
+    // i2pd's defaults.
+    'exploratory.inbound.length': 2,
+    'exploratory.outbound.length': 2,
+    'exploratory.inbound.quantity': 3,
+    'exploratory.outbound.quantity': 3,
     ...defaultReseedConfig(),
     ...defaultI2PControlConfig(),
   };

@@ -31,6 +31,8 @@ import { transitBudgetBytesPerSecond } from './bandwidth.js';
 import { GARLICGATE_VERSION } from '../version.js';
 import { RouterGarlicReceiver } from '../garlic/router-garlic.js';
 import { TransitManager } from '../tunnel/transit-manager.js';
+import { TunnelManager } from '../tunnel/tunnel-manager.js';
+import { poolConfigFromOptions } from '../tunnel/tunnel-pool.js';
 import { TunnelBuildHop } from '../tunnel/build/build-request.js';
 
 /** I2NP messages we send expire this long after creation (i2np.rst: short expirations). */
@@ -52,6 +54,7 @@ export class Router extends EventEmitter {
   store!: NetDbStore;
   netdb!: NetDb;
   transit!: TransitManager;
+  tunnels!: TunnelManager;
   ntcp2: NTCP2Transport | undefined;
   reseeder: Reseeder | undefined;
   i2pcontrol: I2PControlServer | undefined;
@@ -158,6 +161,20 @@ export class Router extends EventEmitter {
       overBandwidth: () => this.transitMeter.rates().out15s > transitBudgetBytesPerSecond(config.bandwidth, config.share),
     });
 
+    this.tunnels = new TunnelManager({
+      store: this.store,
+      ourHash: keys.identity.hash,
+      deliver: (to, m) => this.deliver(to, m),
+      deliverLocal: (m) => this.onTunnelDelivered(m),
+      now: this.now,
+      log: log.child({ sub: 'tunnels' }),
+      options: {
+        exploratory: poolConfigFromOptions('exploratory', config as unknown as Record<string, number>),
+        // Test networks put every router in one /16 (198.18.0.x); the real network must not.
+        sameSubnetAllowed: config.netid !== 2,
+      },
+    });
+
     if (config['ntcp2.enabled']) {
       const ntcp2 = new NTCP2Transport({
         staticKey: keys.ntcp2Static,
@@ -180,6 +197,7 @@ export class Router extends EventEmitter {
       // Publishing, lookups and exploration need a transport; so does relaying.
       this.netdb.start();
       this.transit.start();
+      this.tunnels.start();
       this.startMeters();
       // Re-evaluated once a minute; a change re-signs and republishes our RouterInfo.
       this.congestionTimer = setInterval(() => void this.updateCongestion(), 60_000);
@@ -237,6 +255,7 @@ export class Router extends EventEmitter {
     this.reseeder?.stop();
     for (const w of this.statusWaiters.values()) w(false);
     this.statusWaiters.clear();
+    this.tunnels?.stop();
     this.transit?.stop();
     await this.netdb?.stop();
     await this.ntcp2?.stop();
@@ -392,6 +411,8 @@ export class Router extends EventEmitter {
   private onMessage(m: I2NPMessage, from: Buffer, inGarlic = false): void {
     bump(this.counters.i2npIn, typeName(m.type));
     try {
+      // Our own tunnels first: their TunnelData, build replies, tests and one-time-key garlic.
+      if (this.tunnels.handle(m)) return;
       if (m.type === I2NPType.Garlic && !inGarlic) return this.onGarlic(m, from);
       // DatabaseStore/Lookup/SearchReply, and DeliveryStatus the netDb waits for (publishing).
       if (this.netdb.handle(m, from)) return;
@@ -414,6 +435,24 @@ export class Router extends EventEmitter {
       if (!(e instanceof ProtocolError)) throw e;
       bump(this.counters.i2npDropped, `${typeName(m.type)}:${e.code}`);
       this.log.debug({ peer: i2pBase64Encode(from), type: m.type, err: e.message }, 'malformed I2NP message dropped');
+    }
+  }
+
+  /**
+   * What comes out of our inbound tunnels and is not the tunnels' own: only netDb answers and
+   * garlic go on (a tunnel build request arriving through our own tunnel could link us to it;
+   * Java I2P filters the same way).
+   */
+  private onTunnelDelivered(m: I2NPMessage): void {
+    switch (m.type) {
+      case I2NPType.DatabaseStore:
+      case I2NPType.DatabaseSearchReply:
+      case I2NPType.DeliveryStatus:
+      case I2NPType.Garlic:
+        this.onMessage(m, this.hash);
+        return;
+      default:
+        bump(this.counters.i2npDropped, `${typeName(m.type)}:from-own-tunnel`);
     }
   }
 
