@@ -115,8 +115,7 @@ export class Router extends EventEmitter {
     await this.republish(true);
     // netDb folder in i2pd's layout: an i2pd netDb can be copied in, and what we learn survives restarts.
     this.store = new NetDbStore({ netId: config.netid, ourHash: keys.identity.hash, dir: join(config.datadir, 'netDb'), log: log.child({ sub: 'netdb' }), now: this.now });
-    const loaded = await this.store.load();
-    log.info({ loaded: loaded.loaded, rejected: loaded.rejected }, 'netDb loaded');
+    await this.store.load(); // logs what it loaded and refused
     const trustStore = await TrustStore.load(config.certsdir ?? defaultCertificatesDir(), log.child({ sub: 'reseed' }));
     this.reseeder = new Reseeder({
       urls: config['reseed.urls'],
