@@ -128,9 +128,14 @@ export class Router extends EventEmitter {
       netId: config.netid,
       now: this.now,
     });
-    // The first reseed is awaited so the bootstrap below has peers to dial; later ones run on
-    // the reseeder's own schedule (with backoff: a Pi often boots before its uplink is up).
-    await this.reseeder.reseedIfNeeded(this.store);
+    // A local reseed file is read before the transports start, so the bootstrap below has peers to
+    // dial. Downloads are not awaited: a Pi often boots before its uplink is up, and the router
+    // (NTCP2, I2PControl) must come up anyway; the reseeder retries with backoff, and the netDb
+    // and tunnel pools use the routers as they arrive.
+    const reseedFile = config['reseed.file'];
+    if (config['reseed.zipfile'] !== undefined || (reseedFile !== undefined && !/^https:/i.test(reseedFile))) {
+      await this.reseeder.reseedIfNeeded(this.store);
+    }
     this.reseeder.start(this.store);
 
     const newMessage = (type: I2NPType, payload: Buffer): I2NPMessage => this.newMessage(type, payload);
