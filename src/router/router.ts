@@ -173,7 +173,12 @@ export class Router extends EventEmitter {
       now: this.now,
       log: log.child({ sub: 'tunnels' }),
       options: {
-        exploratory: poolConfigFromOptions('exploratory', config as unknown as Record<string, number>),
+        exploratory: poolConfigFromOptions('exploratory', {
+          'exploratory.inbound.length': config['exploratory.inbound.length'],
+          'exploratory.outbound.length': config['exploratory.outbound.length'],
+          'exploratory.inbound.quantity': config['exploratory.inbound.quantity'],
+          'exploratory.outbound.quantity': config['exploratory.outbound.quantity'],
+        }),
         // Test networks put every router in one /16 (198.18.0.x); the real network must not.
         sameSubnetAllowed: config.netid !== 2,
       },
