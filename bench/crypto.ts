@@ -3,7 +3,6 @@
  * `benchCrypto()` is called by bench/run.ts; `node dist/bench/crypto.js` runs it alone and
  * prints the figures as JSON. Figures are ops/s unless the name ends in _MBps (10^6 bytes/s).
  */
-import { pathToFileURL } from 'node:url';
 import {
   Aes256Ecb,
   ChaCha20Poly1305,
@@ -20,6 +19,7 @@ import {
 } from '../src/crypto/index.js';
 // A naive BigInt transcription of SipHash, kept with the tests; timed here only for comparison.
 import { sipHash24BigInt } from '../test/unit/crypto/siphash-reference.js';
+import { runIfMain } from './run-if-main.js';
 
 const SAMPLE_MS = 200;
 const SAMPLES = 3;
@@ -117,12 +117,4 @@ export async function benchCrypto(): Promise<Record<string, number | string>> {
   return r;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  benchCrypto().then(
-    (r) => process.stdout.write(JSON.stringify(r, null, 2) + '\n'),
-    (e: unknown) => {
-      process.stderr.write(`bench failed: ${(e as Error).stack ?? String(e)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, benchCrypto);

@@ -15,6 +15,7 @@ import { NetDbStore } from '../src/netdb/netdb-store.js';
 import { silentLogger } from '../src/util/log.js';
 import { makeRouterInfo } from '../test/unit/data/make-router-info.js';
 import { makeRouters, newMessage, routerOptions, SimNetwork, T0 } from '../test/unit/netdb/netdb-sim.js';
+import { runIfMain } from './run-if-main.js';
 
 const FLOODFILLS = 60;
 const TARGETS = 300;
@@ -93,12 +94,4 @@ export async function benchNetDbLookup(): Promise<Record<string, number | string
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  benchNetDbLookup().then(
-    (r) => process.stdout.write(JSON.stringify(r, null, 2) + '\n'),
-    (e: unknown) => {
-      process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, benchNetDbLookup);

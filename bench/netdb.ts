@@ -16,6 +16,7 @@ import { RouterIdentity } from '../src/data/router-identity.js';
 import { RouterInfo } from '../src/data/router-info.js';
 import { routerInfoPath } from '../src/netdb/netdb-persistence.js';
 import { NetDbStore } from '../src/netdb/netdb-store.js';
+import { runIfMain } from './run-if-main.js';
 
 const MEMORY_ROUTERS = 1000;
 const SELECTION_ROUTERS = 5000;
@@ -119,12 +120,4 @@ export async function benchNetDb(): Promise<Record<string, number | string>> {
 }
 
 // `node dist/bench/netdb.js` runs this benchmark alone.
-if (import.meta.url === `file://${process.argv[1]}`) {
-  benchNetDb().then(
-    (r) => process.stdout.write(JSON.stringify(r, null, 2) + '\n'),
-    (e: unknown) => {
-      process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, benchNetDb);

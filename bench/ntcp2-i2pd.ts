@@ -9,34 +9,23 @@
  * Must run inside a network namespace with 198.18.0.0/16 on lo (bench/run.ts sets one up), since
  * i2pd 2.45.1 refuses peers on loopback and private ranges.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { I2pdNetwork, waitFor } from '../test/interop/testnet.js';
 import { Router } from '../src/router/router.js';
-import { defaultConfig, type RouterConfig } from '../src/config/options.js';
+import type { RouterConfig } from '../src/config/options.js';
+import { ourRouterConfig } from '../test/interop/our-router.js';
 import { silentLogger } from '../src/util/log.js';
 import { RouterInfo } from '../src/data/router-info.js';
 import { I2NPType } from '../src/i2np/message.js';
 import { randomBytes } from '../src/crypto/index.js';
+import { runIfMain } from './run-if-main.js';
 
 const HANDSHAKES = 60;
 const MESSAGES = 20_000;
 const MESSAGE_BYTES = 1024;
 
 function config(host: string, port: number, extra: Partial<RouterConfig> = {}): RouterConfig {
-  return {
-    ...defaultConfig('/nonexistent'),
-    datadir: mkdtempSync(join(tmpdir(), 'gg-bench-')),
-    netid: 99,
-    host,
-    port,
-    bandwidth: 'X',
-    'reseed.urls': [],
-    loglevel: 'error',
-    ...extra,
-  };
+  return ourRouterConfig('bench', host, port, { loglevel: 'error', ...extra });
 }
 
 async function handshakesPerSecond(target: RouterInfo, firstHost: number): Promise<number> {
@@ -112,12 +101,4 @@ export async function benchNtcp2VsI2pd(): Promise<Record<string, number | string
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  benchNtcp2VsI2pd().then(
-    (r) => process.stdout.write(JSON.stringify(r) + '\n'),
-    (e: unknown) => {
-      process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, benchNtcp2VsI2pd);

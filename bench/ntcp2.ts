@@ -4,7 +4,6 @@
  * messages packed into 16 KiB frames). Run directly to print JSON:
  *   node dist/bench/ntcp2.js
  */
-import { pathToFileURL } from 'node:url';
 import { Ed25519Signer, X25519KeyPair, randomBytes } from '../src/crypto/index.js';
 import { i2pBase64Encode } from '../src/data/base64.js';
 import { RouterAddress } from '../src/data/router-address.js';
@@ -13,6 +12,7 @@ import { RouterInfo } from '../src/data/router-info.js';
 import type { I2NPMessage } from '../src/i2np/message.js';
 import { silentLogger } from '../src/util/log.js';
 import { NTCP2Transport, type NTCP2TransportOptions } from '../src/transport/ntcp2/transport.js';
+import { runIfMain } from './run-if-main.js';
 
 const HOST = '127.0.0.1';
 const NET_ID = 99;
@@ -164,12 +164,4 @@ export async function benchNtcp2(): Promise<Record<string, number | string>> {
   return out;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  benchNtcp2().then(
-    (r) => process.stdout.write(JSON.stringify(r, null, 2) + '\n'),
-    (e: unknown) => {
-      process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, benchNtcp2);

@@ -16,30 +16,26 @@ import { performance } from 'node:perf_hooks';
 import { I2pdNetwork, waitFor } from '../test/interop/testnet.js';
 import { reseedZipOf } from '../test/helpers/zip.js';
 import { Router } from '../src/router/router.js';
-import { defaultConfig, type RouterConfig } from '../src/config/options.js';
+import type { RouterConfig } from '../src/config/options.js';
+import { ourRouterConfig } from '../test/interop/our-router.js';
 import { silentLogger } from '../src/util/log.js';
 import { I2NPType } from '../src/i2np/message.js';
 import { randomBytes } from '../src/crypto/index.js';
+import { runIfMain } from './run-if-main.js';
 
 const MESSAGES = 20_000;
 const BATCH = 50;
 
+/** One hop each way: the tunnels go through the hop under test and nothing else. */
 function config(name: string, host: string, port: number, extra: Partial<RouterConfig> = {}): RouterConfig {
-  return {
-    ...defaultConfig('/nonexistent'),
-    datadir: mkdtempSync(join(tmpdir(), `gg-bench-${name}-`)),
-    netid: 99,
-    host,
-    port,
-    bandwidth: 'X',
-    'reseed.urls': [],
+  return ourRouterConfig(`bench-${name}`, host, port, {
     loglevel: 'error',
     'exploratory.inbound.length': 1,
     'exploratory.outbound.length': 1,
     'exploratory.inbound.quantity': 1,
     'exploratory.outbound.quantity': 1,
     ...extra,
-  };
+  });
 }
 
 /** Messages/s the hop relays for a client whose only known router is `hopInfo`. */
@@ -112,12 +108,4 @@ export async function benchTransitVsI2pd(): Promise<Record<string, number | stri
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  benchTransitVsI2pd().then(
-    (r) => process.stdout.write(JSON.stringify(r) + '\n'),
-    (e: unknown) => {
-      process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, benchTransitVsI2pd);

@@ -13,6 +13,7 @@ import { RouterIdentity } from '../src/data/router-identity.js';
 import { createTunnelBuild, type BuildHopTarget, type TunnelBuildRequest } from '../src/tunnel/build/build-creator.js';
 import { TunnelBuildHop } from '../src/tunnel/build/build-request.js';
 import type { BuildRecordFormat } from '../src/tunnel/build/build-record.js';
+import { runIfMain } from './run-if-main.js';
 
 const REQUESTS = 2000;
 
@@ -80,6 +81,4 @@ function run(requests: number): Record<string, number | string> {
   return report;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  benchTunnelBuild().then((r) => process.stdout.write(JSON.stringify(r, null, 2) + '\n'));
-}
+runIfMain(import.meta.url, benchTunnelBuild);

@@ -21,6 +21,7 @@ import { fragmentMessages, gatewayMessage, type GatewayMessage } from '../src/tu
 import { TunnelLayerCipher, TUNNEL_LAYER_LENGTH, encryptLayers } from '../src/tunnel/layer-crypto.js';
 import { TransitTunnel } from '../src/tunnel/participant.js';
 import { InboundTunnelEndpoint, OutboundTunnelGateway, type HopKeys } from '../src/tunnel/tunnel-ends.js';
+import { runIfMain } from './run-if-main.js';
 
 const SAMPLES = 3;
 const SAMPLE_MS = 300;
@@ -203,6 +204,4 @@ export async function benchTunnelData(): Promise<Record<string, number | string>
   return r;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  benchTunnelData().then((r) => process.stdout.write(JSON.stringify(r, null, 2) + '\n'));
-}
+runIfMain(import.meta.url, benchTunnelData);
