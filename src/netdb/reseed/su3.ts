@@ -18,6 +18,7 @@ import { constants, createHash, privateEncrypt, publicDecrypt, timingSafeEqual, 
 import { ByteReader, ByteWriter } from '../../util/bytes.js';
 import { DataFormatError } from '../../util/errors.js';
 import { ReseedFailure } from './reseed-failure.js';
+import { SigType } from '../../data/certificate.js';
 
 export const SU3_MAGIC = Buffer.from('I2Psu3', 'latin1');
 /** Bytes 0-39: fixed header before the version string. */
@@ -33,16 +34,19 @@ export const MAX_SU3_BYTES = 16 * 1024 * 1024;
 /** No SU3 signature type has a signature longer than 512 bytes (RSA-4096). */
 const MAX_SIGNATURE_LENGTH = 1024;
 
-/** updates.rst bytes 8-9. */
+/**
+ * updates.rst bytes 8-9: the codes of common-structures' signing key types (SigType); SU3 files use
+ * these, without pure Ed25519 (7) and RedDSA (11).
+ */
 export const SU3SigType = {
-  DSA_SHA1: 0,
-  ECDSA_SHA256_P256: 1,
-  ECDSA_SHA384_P384: 2,
-  ECDSA_SHA512_P521: 3,
-  RSA_SHA256_2048: 4,
-  RSA_SHA384_3072: 5,
-  RSA_SHA512_4096: 6,
-  EdDSA_SHA512_Ed25519ph: 8,
+  DSA_SHA1: SigType.DSA_SHA1,
+  ECDSA_SHA256_P256: SigType.ECDSA_SHA256_P256,
+  ECDSA_SHA384_P384: SigType.ECDSA_SHA384_P384,
+  ECDSA_SHA512_P521: SigType.ECDSA_SHA512_P521,
+  RSA_SHA256_2048: SigType.RSA_SHA256_2048,
+  RSA_SHA384_3072: SigType.RSA_SHA384_3072,
+  RSA_SHA512_4096: SigType.RSA_SHA512_4096,
+  EdDSA_SHA512_Ed25519ph: SigType.EdDSA_SHA512_Ed25519ph,
 } as const;
 
 /** updates.rst byte 25. */
