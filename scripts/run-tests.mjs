@@ -6,7 +6,9 @@
 //   4. interop tests: inside the `gg-interop` network namespace (see test/interop/netns.ts),
 //                     ip netns exec gg-interop node --test --test-concurrency=1 dist/test/interop/*.test.js
 //      and the namespace is deleted afterwards, also on failure or Ctrl-C;
-//   5. prints a summary; the exit code is non-zero if anything failed.
+//   5. e2e tests:     node --test --test-concurrency=1 dist/test/e2e/*.test.js in the root namespace;
+//      each test builds (and removes) its own ggh-* network namespaces, veth links and rulesets;
+//   6. prints a summary; the exit code is non-zero if anything failed.
 // Interop tests never skip themselves; a skipped interop test counts as a failure here.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -17,7 +19,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
 
-const REQUIRED_PACKAGES = ['i2pd', 'iproute2'];
+// iptables (nft backend) and tcpdump: the gateway's firewall and its leak captures (test/e2e).
+const REQUIRED_PACKAGES = ['i2pd', 'iproute2', 'iptables', 'tcpdump'];
 
 function fail(msg) {
   console.error(`run-tests: ${msg}`);
@@ -203,6 +206,15 @@ if (interopFiles.length === 0) {
   exitIfInterrupted();
 }
 
+const e2eFiles = findTests(path.join('test', 'e2e'), false);
+if (e2eFiles.length === 0) {
+  console.log('run-tests: no e2e test files under dist/test/e2e');
+} else {
+  console.log(`\nrun-tests: ${e2eFiles.length} e2e test files (each in network namespaces of its own)\n`);
+  results.push(await runNodeTest('e2e', [], e2eFiles, 1));
+  exitIfInterrupted();
+}
+
 // ---- Summary ---------------------------------------------------------------------------------------
 let ok = true;
 console.log('\n==================== test summary ====================');
@@ -210,7 +222,7 @@ for (const r of results) {
   const c = r.counts;
   const problems = [];
   if (r.code !== 0) problems.push(`exit code ${r.code}${r.signal ? ` (${r.signal})` : ''}`);
-  if (r.label === 'interop' && c.skipped > 0) problems.push(`${c.skipped} interop test(s) skipped: interop tests must not skip`);
+  if (r.label !== 'unit' && c.skipped > 0) problems.push(`${c.skipped} ${r.label} test(s) skipped: interop and e2e tests must not skip`);
   if (problems.length > 0) ok = false;
   console.log(
     `${problems.length ? 'FAIL' : 'ok  '} ${r.label.padEnd(8)} ${String(r.files).padStart(3)} files  ` +

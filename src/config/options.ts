@@ -9,12 +9,13 @@
 import { isIP } from 'node:net';
 import { isLogLevel } from '../util/log.js';
 import { ConfigError, parseBool, type OptionSpec, type Parser } from './option-spec.js';
+import { GATEWAY_OPTIONS, defaultGatewayConfig, type GatewayConfig } from './gateway-options.js';
 import { I2PCONTROL_OPTIONS, defaultI2PControlConfig, type I2PControlConfig } from './i2pcontrol-options.js';
 import { RESEED_OPTIONS, defaultReseedConfig, type ReseedConfig } from './reseed-options.js';
 
 export { ConfigError, type OptionSpec } from './option-spec.js';
 
-export interface RouterConfig extends ReseedConfig, I2PControlConfig {
+export interface RouterConfig extends ReseedConfig, I2PControlConfig, GatewayConfig {
   /** Data directory for keys, router.info, netDb. i2pd: `--datadir`. */
   datadir: string;
   /** Path to an INI config file (i2pd syntax). */
@@ -105,6 +106,7 @@ export const OPTIONS: Record<keyof RouterConfig, OptionSpec> = {
   'limits.transittunnels': { parse: intIn(0, 65535), help: 'maximum transit tunnels (0 = carry none)' },
   ...RESEED_OPTIONS,
   ...I2PCONTROL_OPTIONS,
+  ...GATEWAY_OPTIONS,
 };
 
 export function defaultConfig(home: string): RouterConfig {
@@ -131,6 +133,7 @@ export function defaultConfig(home: string): RouterConfig {
     'exploratory.outbound.quantity': 3,
     ...defaultReseedConfig(),
     ...defaultI2PControlConfig(),
+    ...defaultGatewayConfig(),
   };
 }
 

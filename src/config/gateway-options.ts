@@ -1,0 +1,179 @@
+/**
+ * LAN gateway options (issue 5): the `.i2p` DNS server, the transparent proxy into I2P streams and
+ * the fail-closed firewall. i2pd has no gateway, so these names are ours, grouped under `gateway.*`
+ * in i2pd's dotted style (`[gateway]` in the INI file). In the shape of OPTIONS in ./options.ts, to
+ * be merged into it.
+ */
+import { isIP } from 'node:net';
+import { ConfigError, parseBool, type OptionSpec, type Parser } from './option-spec.js';
+
+export type GatewayMode = 'i2p' | 'outproxy';
+export type GatewayBackend = 'sam';
+
+export interface GatewayConfig {
+  /** Run the LAN DNS server and transparent proxy. Off by default (the appliance turns it on). */
+  'gateway.enabled': boolean;
+  /** The LAN-facing interface and the box's address on it, with prefix (`192.168.42.1/24`). */
+  'gateway.lan.interface': string;
+  'gateway.lan.address': string;
+  /** The uplink interface: only the router's transport ports are open on it. */
+  'gateway.wan.interface': string;
+  /** IPv4 range the DNS server hands out for `.i2p` names (Tor's VirtualAddrNetwork). */
+  'gateway.virtualrange': string;
+  /** `i2p`: only `.i2p` names resolve (default). `outproxy`: other names go to `gateway.outproxy`. */
+  'gateway.mode': GatewayMode;
+  /** I2P outproxy (`host.i2p:port`, HTTP CONNECT) for outproxy mode. */
+  'gateway.outproxy': string | undefined;
+  /** Where the DNS server listens (LAN port 53 is redirected here by the firewall). */
+  'gateway.dns.address': string;
+  'gateway.dns.port': number;
+  /** TTL of answers for `.i2p` names, seconds: short, so a freed virtual address is not cached long. */
+  'gateway.dns.ttl': number;
+  /** The transparent proxy's port (TPROXY target of LAN TCP to the virtual range). */
+  'gateway.proxy.port': number;
+  /** How streams into I2P are opened: `sam` (a SAM v3 bridge, e.g. i2pd's). */
+  'gateway.backend': GatewayBackend;
+  'gateway.sam.address': string;
+  'gateway.sam.port': number;
+  /** Serve DHCP on the LAN (dnsmasq, DHCP only, DNS = us). */
+  'gateway.dhcp.enabled': boolean;
+  /** `first-last` IPv4 pool; empty = .50–.250 of the LAN prefix. */
+  'gateway.dhcp.range': string | undefined;
+}
+
+export function defaultGatewayConfig(): GatewayConfig {
+  return {
+    'gateway.enabled': false,
+    'gateway.lan.interface': 'eth0',
+    'gateway.lan.address': '192.168.42.1/24',
+    'gateway.wan.interface': 'wlan0',
+    'gateway.virtualrange': '10.191.0.0/16',
+    'gateway.mode': 'i2p',
+    'gateway.outproxy': undefined,
+    'gateway.dns.address': '0.0.0.0',
+    // Not 5353 (mDNS, taken by avahi on Raspberry Pi OS); unprivileged, so no CAP_NET_BIND_SERVICE.
+    'gateway.dns.port': 7053,
+    'gateway.dns.ttl': 30,
+    'gateway.proxy.port': 7040,
+    'gateway.backend': 'sam',
+    'gateway.sam.address': '127.0.0.1',
+    'gateway.sam.port': 7656,
+    'gateway.dhcp.enabled': true,
+    'gateway.dhcp.range': undefined,
+  };
+}
+
+const INTERFACE = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,14}$/;
+
+const parseInterface: Parser<string> = (raw, name) => {
+  const v = raw.trim();
+  if (!INTERFACE.test(v)) throw new ConfigError(`option --${name}: "${raw}" is not a network interface name (1–15 letters, digits, . _ - @)`);
+  return v;
+};
+
+/** Dotted-quad IPv4 → 32-bit unsigned. Assumes isIP(v) === 4. */
+export function ipv4ToInt(v: string): number {
+  return v.split('.').reduce((acc, part) => (acc * 256 + Number(part)) >>> 0, 0);
+}
+
+export function intToIpv4(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+export interface Ipv4Prefix {
+  address: string;
+  bits: number;
+}
+
+export function parseIpv4Prefix(raw: string, name: string): Ipv4Prefix {
+  const v = raw.trim();
+  const m = /^([0-9.]+)\/(\d{1,2})$/.exec(v);
+  if (!m || isIP(m[1]!) !== 4 || Number(m[2]) > 32) {
+    throw new ConfigError(`option --${name}: expected an IPv4 address with prefix length (a.b.c.d/n), got "${raw}"`);
+  }
+  return { address: m[1]!, bits: Number(m[2]) };
+}
+
+const parseLanAddress: Parser<string> = (raw, name) => {
+  const p = parseIpv4Prefix(raw, name);
+  if (p.bits < 8 || p.bits > 30) throw new ConfigError(`option --${name}: a LAN prefix must be /8–/30, got /${p.bits}`);
+  const mask = p.bits === 0 ? 0 : (0xffffffff << (32 - p.bits)) >>> 0;
+  const host = ipv4ToInt(p.address) & ~mask;
+  if (host === 0 || host === (~mask >>> 0)) throw new ConfigError(`option --${name}: ${p.address} is the network or broadcast address of /${p.bits}`);
+  return `${p.address}/${p.bits}`;
+};
+
+const parseVirtualRange: Parser<string> = (raw, name) => {
+  const p = parseIpv4Prefix(raw, name);
+  if (p.bits < 8 || p.bits > 24) throw new ConfigError(`option --${name}: the virtual range must be /8–/24 (enough addresses for the names in use), got /${p.bits}`);
+  const mask = (0xffffffff << (32 - p.bits)) >>> 0;
+  if ((ipv4ToInt(p.address) & ~mask) !== 0) throw new ConfigError(`option --${name}: ${p.address}/${p.bits} has host bits set (did you mean ${intToIpv4(ipv4ToInt(p.address) & mask)}/${p.bits}?)`);
+  return `${p.address}/${p.bits}`;
+};
+
+const parseMode: Parser<GatewayMode> = (raw, name) => {
+  const v = raw.trim().toLowerCase();
+  if (v !== 'i2p' && v !== 'outproxy') throw new ConfigError(`option --${name}: expected i2p or outproxy, got "${raw}"`);
+  return v;
+};
+
+const parseOutproxy: Parser<string | undefined> = (raw, name) => {
+  const v = raw.trim();
+  if (v === '') return undefined;
+  const m = /^([a-z0-9.-]+\.i2p):(\d{1,5})$/i.exec(v);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new ConfigError(`option --${name}: expected an I2P host and port (name.i2p:port), got "${raw}"`);
+  return v.toLowerCase();
+};
+
+const parseAddress: Parser<string> = (raw, name) => {
+  const v = raw.trim();
+  if (isIP(v) === 0) throw new ConfigError(`option --${name}: "${raw}" is not an IPv4 or IPv6 address`);
+  return v;
+};
+
+const parsePort: Parser<number> = (raw, name) => {
+  const v = raw.trim();
+  if (!/^\d{1,5}$/.test(v) || Number(v) < 1 || Number(v) > 65535) throw new ConfigError(`option --${name}: expected a port 1–65535, got "${raw}"`);
+  return Number(v);
+};
+
+const parseTtl: Parser<number> = (raw, name) => {
+  const v = raw.trim();
+  if (!/^\d{1,5}$/.test(v) || Number(v) < 1 || Number(v) > 3600) throw new ConfigError(`option --${name}: expected 1–3600 seconds, got "${raw}"`);
+  return Number(v);
+};
+
+const parseBackend: Parser<GatewayBackend> = (raw, name) => {
+  const v = raw.trim().toLowerCase();
+  if (v !== 'sam') throw new ConfigError(`option --${name}: expected sam (the in-process router backend is not available yet), got "${raw}"`);
+  return v;
+};
+
+const parseDhcpRange: Parser<string | undefined> = (raw, name) => {
+  const v = raw.trim();
+  if (v === '') return undefined;
+  const m = /^([0-9.]+)-([0-9.]+)$/.exec(v);
+  if (!m || isIP(m[1]!) !== 4 || isIP(m[2]!) !== 4 || ipv4ToInt(m[1]!) > ipv4ToInt(m[2]!)) {
+    throw new ConfigError(`option --${name}: expected first-last IPv4 addresses with first ≤ last, got "${raw}"`);
+  }
+  return v;
+};
+
+export const GATEWAY_OPTIONS: Record<keyof GatewayConfig, OptionSpec> = {
+  'gateway.enabled': { parse: parseBool, flag: true, help: 'run the LAN gateway: .i2p DNS and transparent proxy (default false)' },
+  'gateway.lan.interface': { parse: parseInterface, help: 'LAN interface (default eth0)' },
+  'gateway.lan.address': { parse: parseLanAddress, help: "the box's LAN address with prefix (default 192.168.42.1/24)" },
+  'gateway.wan.interface': { parse: parseInterface, help: 'uplink interface; only the router transport ports are open on it (default wlan0)' },
+  'gateway.virtualrange': { parse: parseVirtualRange, help: 'IPv4 range handed out for .i2p names (default 10.191.0.0/16)' },
+  'gateway.mode': { parse: parseMode, help: 'i2p: only .i2p names work (default); outproxy: other web traffic goes to gateway.outproxy' },
+  'gateway.outproxy': { parse: parseOutproxy, help: 'I2P outproxy for outproxy mode, name.i2p:port (HTTP CONNECT)' },
+  'gateway.dns.address': { parse: parseAddress, help: 'address the DNS server binds (default 0.0.0.0; LAN port 53 is redirected to it)' },
+  'gateway.dns.port': { parse: parsePort, help: 'port the DNS server binds (default 7053)' },
+  'gateway.dns.ttl': { parse: parseTtl, help: 'TTL in seconds of answers for .i2p names (default 30)' },
+  'gateway.proxy.port': { parse: parsePort, help: 'transparent proxy port (default 7040)' },
+  'gateway.backend': { parse: parseBackend, help: 'how streams into I2P are opened: sam (default)' },
+  'gateway.sam.address': { parse: parseAddress, help: 'SAM v3 bridge address for the sam backend (default 127.0.0.1)' },
+  'gateway.sam.port': { parse: parsePort, help: 'SAM v3 bridge port (default 7656)' },
+  'gateway.dhcp.enabled': { parse: parseBool, flag: true, help: 'serve DHCP on the LAN with dnsmasq, DNS pointing at us (default true)' },
+  'gateway.dhcp.range': { parse: parseDhcpRange, help: 'DHCP pool first-last (default .50–.250 of the LAN prefix)' },
+};
