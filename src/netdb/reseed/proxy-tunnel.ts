@@ -9,6 +9,8 @@
  */
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { ReseedFailure } from './reseed-failure.js';
+import { ProtocolError } from '../../util/errors.js';
+import { connectAuthority, encodeHttpConnect as encodeConnectRequest, parseHttpConnectReply as parseConnectReply } from '../../util/http-connect.js';
 
 export interface ProxySpec {
   scheme: 'http' | 'socks';
@@ -56,19 +58,11 @@ export function parseProxyUrl(raw: string): ProxySpec {
   return spec;
 }
 
-// ---- HTTP CONNECT codec ---------------------------------------------------------------------------
-
-function authority(t: TunnelTarget): string {
-  return `${isIP(t.host) === 6 ? `[${t.host}]` : t.host}:${t.port}`;
-}
+// ---- HTTP CONNECT (codec in src/util/http-connect.ts) ----------------------------------------------
 
 export function encodeHttpConnect(target: TunnelTarget, proxy: ProxySpec): Buffer {
-  const a = authority(target);
-  let req = `CONNECT ${a} HTTP/1.1\r\nHost: ${a}\r\n`;
-  if (proxy.username !== undefined) {
-    req += `Proxy-Authorization: Basic ${Buffer.from(`${proxy.username}:${proxy.password ?? ''}`, 'utf8').toString('base64')}\r\n`;
-  }
-  return Buffer.from(`${req}\r\n`, 'latin1');
+  const auth = proxy.username !== undefined ? { username: proxy.username, password: proxy.password ?? '' } : undefined;
+  return encodeConnectRequest(connectAuthority(target.host, target.port), auth);
 }
 
 /**
@@ -76,16 +70,15 @@ export function encodeHttpConnect(target: TunnelTarget, proxy: ProxySpec): Buffe
  * undefined when more bytes are needed; throws when the proxy refused or replied garbage.
  */
 export function parseHttpConnectReply(buf: Buffer): number | undefined {
-  const end = buf.indexOf('\r\n\r\n');
-  if (end < 0) {
-    if (buf.length > MAX_PROXY_REPLY) throw new ReseedFailure('proxy', 'HTTP proxy reply header too large');
-    return undefined;
+  let reply;
+  try {
+    reply = parseConnectReply(buf);
+  } catch (e) {
+    throw new ReseedFailure('proxy', e instanceof ProtocolError ? e.message : String(e));
   }
-  const statusLine = buf.subarray(0, buf.indexOf('\r\n')).toString('latin1');
-  const m = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(statusLine);
-  if (!m) throw new ReseedFailure('proxy', 'malformed HTTP proxy reply');
-  if (m[1] !== '200') throw new ReseedFailure('proxy', `HTTP proxy refused CONNECT: ${statusLine.slice(0, 100)}`);
-  return end + 4;
+  if (reply === undefined) return undefined;
+  if (reply.status !== 200) throw new ReseedFailure('proxy', `HTTP proxy refused CONNECT: ${reply.statusLine.slice(0, 100)}`);
+  return reply.headLength;
 }
 
 // ---- SOCKS5 codec (RFC 1928) ----------------------------------------------------------------------
