@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { I2pdNetwork, waitFor } from './testnet.js';
 import { randomBytes } from '../../src/crypto/index.js';
 import type { TunnelDeliveryInstructions } from '../../src/tunnel/tunnel-message.js';
+import { poolConfigFromOptions } from '../../src/tunnel/tunnel-pool.js';
 import { Router } from '../../src/router/router.js';
 import { defaultConfig } from '../../src/config/options.js';
 import { createLogger, silentLogger } from '../../src/util/log.js';
@@ -147,6 +148,35 @@ test("(c) a message from our outbound tunnel travels an i2pd-built inbound tunne
   }
   assert.equal(acked, true, `a DeliveryStatus came back from an i2pd tunnel's owner (${tried} tried)`);
   assert.ok(router.transit.counters.messagesRelayed > 0);
+});
+
+test('(a) a client pool (2 hops each way) is built through i2pd routers and tested; a message into its inbound tunnel reaches the pool', { timeout: 150_000 }, async () => {
+  const got: number[] = [];
+  const client = router.tunnels.createClientPool(poolConfigFromOptions('client', { 'inbound.length': 2, 'outbound.length': 2, 'inbound.quantity': 2, 'outbound.quantity': 2 }), (m) => got.push(m.msgId));
+  try {
+    const c = (): typeof router.tunnels.counters.clients => router.tunnels.counters.clients;
+    await waitFor(() => c().inbound >= 1 && c().outbound >= 1 && c().testsSucceeded >= 1, 120_000, 'client tunnels built and tested', { context: () => JSON.stringify(c()) });
+    const i2pdHashes = new Set(net.routers.map((r) => r.identHashBase64()));
+    const { inbound } = client.tunnels();
+    for (const t of [...inbound, ...client.tunnels().outbound]) {
+      assert.equal(t.hops.length, 2);
+      for (const h of t.hops) assert.ok(i2pdHashes.has(i2pBase64Encode(h)), 'every hop is an i2pd router');
+    }
+    // From an exploratory outbound tunnel into the client's inbound tunnel (as a LeaseSet lease would be used).
+    const msg = router.newMessage(I2NPType.Data, Buffer.from('hello client pool'));
+    let arrived = false;
+    for (let attempt = 0; attempt < 3 && !arrived; attempt++) {
+      const lease = client.tunnels().inbound[0]!;
+      assert.equal(router.tunnels.sendThroughTunnel(msg, { kind: 'tunnel', gateway: lease.gateway, tunnelId: lease.gatewayTunnelId }), true);
+      await waitFor(() => got.includes(msg.msgId), 15_000, 'the message out of the client inbound tunnel').then(
+        () => (arrived = true),
+        () => undefined,
+      );
+    }
+    assert.equal(arrived, true, 'the client pool received it');
+  } finally {
+    client.close();
+  }
 });
 
 test('(d) netDb lookups and publishing go through our tunnels; the i2pd floodfill answers to our inbound tunnel', { timeout: 150_000 }, async () => {
