@@ -10,6 +10,7 @@ import { benchFloodfill } from './floodfill.js';
 import { benchTunnelBuild } from './tunnel-build.js';
 import { benchTunnelData } from './tunnel-data.js';
 import { benchTransit } from './transit.js';
+import { benchFirewall } from './firewall.js';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createNetns, deleteNetns } from '../test/interop/netns.js';
@@ -62,6 +63,8 @@ async function main(): Promise<void> {
   report.tunnelData = await benchTunnelData();
   stage('transit');
   report.transit = await benchTransit();
+  stage('firewall');
+  report.firewall = await benchFirewall();
   stage('ntcp2 vs i2pd');
   report.ntcp2VsI2pd = benchAgainstI2pd('ntcp2-i2pd.js');
   stage('transit vs i2pd');
