@@ -19,8 +19,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
 
-// iptables (nft backend) and tcpdump: the gateway's firewall and its leak captures (test/e2e).
-const REQUIRED_PACKAGES = ['i2pd', 'iproute2', 'iptables', 'tcpdump'];
+// iptables (nft backend), tcpdump, ping, dnsmasq-base, busybox (udhcpc): the gateway's firewall, its
+// leak captures and ICMP probes, and LAN DHCP (test/e2e).
+const REQUIRED_PACKAGES = ['i2pd', 'iproute2', 'iptables', 'tcpdump', 'iputils-ping', 'dnsmasq-base', 'busybox'];
 
 function fail(msg) {
   console.error(`run-tests: ${msg}`);

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
- * `garlicgate` command: runs the router. Bad options → a clear message on stderr and exit code
- * 2, with nothing created or written (config loading only reads).
+ * `garlicgate` command: with no command word, runs the router; `garlicgate firewall print|apply|check`
+ * manages the LAN gateway's firewall (src/gateway/firewall/command.ts) with the same options. Bad
+ * options → a clear message on stderr and exit code 2, with nothing created or written (config
+ * loading only reads).
  */
 import { homedir } from 'node:os';
 import { ConfigError } from './config/options.js';
@@ -9,6 +11,12 @@ import { loadConfig, usage } from './config/load.js';
 import { createLogger } from './util/log.js';
 import { Router } from './router/router.js';
 import { GARLICGATE_VERSION } from './version.js';
+import { FIREWALL_USAGE, firewallCommand } from './gateway/firewall/command.js';
+
+const write = {
+  stdout: (text: string): void => void process.stdout.write(text),
+  stderr: (text: string): void => void process.stderr.write(text),
+};
 
 async function main(argv: string[]): Promise<number> {
   let loaded;
@@ -22,13 +30,14 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
   if (loaded.help) {
-    process.stdout.write(usage());
+    process.stdout.write(`${usage()}\n${FIREWALL_USAGE}`);
     return 0;
   }
   if (loaded.version) {
     process.stdout.write(`garlicgate ${GARLICGATE_VERSION}\n`);
     return 0;
   }
+  if (loaded.positionals[0] === 'firewall') return firewallCommand(loaded.positionals.slice(1), loaded.config, write);
   if (loaded.positionals.length > 0) {
     process.stderr.write(`garlicgate: unknown command "${loaded.positionals.join(' ')}" (see --help)\n`);
     return 2;

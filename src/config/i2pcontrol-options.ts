@@ -3,8 +3,7 @@
  * options"), in the shape of OPTIONS in ./options.ts, to be merged into it. `i2pcontrol.https` is
  * ours: i2pd always serves HTTPS.
  */
-import { isIP } from 'node:net';
-import { ConfigError, parseBool, type OptionSpec } from './option-spec.js';
+import { ConfigError, parseBool, parseIpAddress, parsePortNumber, type OptionSpec } from './option-spec.js';
 
 export interface I2PControlConfig {
   /** Serve I2PControl. i2pd default: false. */
@@ -33,18 +32,6 @@ export function defaultI2PControlConfig(): I2PControlConfig {
   };
 }
 
-const parseAddress = (raw: string, name: string): string => {
-  const v = raw.trim();
-  if (isIP(v) === 0) throw new ConfigError(`option --${name}: "${raw}" is not an IPv4 or IPv6 address`);
-  return v;
-};
-
-const parsePort = (raw: string, name: string): number => {
-  const v = raw.trim();
-  if (!/^\d{1,5}$/.test(v) || Number(v) < 1 || Number(v) > 65535) throw new ConfigError(`option --${name}: expected a port 1–65535, got "${raw}"`);
-  return Number(v);
-};
-
 const parsePassword = (raw: string, name: string): string => {
   if (raw === '') throw new ConfigError(`option --${name}: the password must not be empty`);
   return raw;
@@ -58,8 +45,8 @@ const parseFile = (raw: string, name: string): string => {
 
 export const I2PCONTROL_OPTIONS: Record<keyof I2PControlConfig, OptionSpec> = {
   'i2pcontrol.enabled': { parse: parseBool, flag: true, help: 'serve I2PControl (JSON-RPC remote control, as i2pd; default false)' },
-  'i2pcontrol.address': { parse: parseAddress, help: 'I2PControl listen address (default 127.0.0.1)' },
-  'i2pcontrol.port': { parse: parsePort, help: 'I2PControl listen port (default 7650)' },
+  'i2pcontrol.address': { parse: parseIpAddress, help: 'I2PControl listen address (default 127.0.0.1)' },
+  'i2pcontrol.port': { parse: parsePortNumber, help: 'I2PControl listen port (default 7650)' },
   'i2pcontrol.password': { parse: parsePassword, help: 'I2PControl password (default itoopie)' },
   'i2pcontrol.cert': { parse: parseFile, help: 'I2PControl HTTPS certificate, PEM, created if missing (default <datadir>/i2pcontrol.crt.pem)' },
   'i2pcontrol.key': { parse: parseFile, help: 'I2PControl HTTPS key, PEM, created if missing (default <datadir>/i2pcontrol.key.pem)' },

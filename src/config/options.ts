@@ -10,12 +10,13 @@ import { isIP } from 'node:net';
 import { isLogLevel } from '../util/log.js';
 import { ConfigError, parseBool, type OptionSpec, type Parser } from './option-spec.js';
 import { GATEWAY_OPTIONS, defaultGatewayConfig, type GatewayConfig } from './gateway-options.js';
+import { HTTP_OPTIONS, defaultHttpConfig, type HttpConfig } from './http-options.js';
 import { I2PCONTROL_OPTIONS, defaultI2PControlConfig, type I2PControlConfig } from './i2pcontrol-options.js';
 import { RESEED_OPTIONS, defaultReseedConfig, type ReseedConfig } from './reseed-options.js';
 
 export { ConfigError, type OptionSpec } from './option-spec.js';
 
-export interface RouterConfig extends ReseedConfig, I2PControlConfig, GatewayConfig {
+export interface RouterConfig extends ReseedConfig, I2PControlConfig, GatewayConfig, HttpConfig {
   /** Data directory for keys, router.info, netDb. i2pd: `--datadir`. */
   datadir: string;
   /** Path to an INI config file (i2pd syntax). */
@@ -107,6 +108,7 @@ export const OPTIONS: Record<keyof RouterConfig, OptionSpec> = {
   ...RESEED_OPTIONS,
   ...I2PCONTROL_OPTIONS,
   ...GATEWAY_OPTIONS,
+  ...HTTP_OPTIONS,
 };
 
 export function defaultConfig(home: string): RouterConfig {
@@ -134,6 +136,7 @@ export function defaultConfig(home: string): RouterConfig {
     ...defaultReseedConfig(),
     ...defaultI2PControlConfig(),
     ...defaultGatewayConfig(),
+    ...defaultHttpConfig(),
   };
 }
 

@@ -90,10 +90,12 @@ export interface ReplyKeysOptions {
  * The (tag -> key) pairs a requester has put in its own lookups and is waiting to see replies
  * for. Each pair opens exactly one message and is then forgotten (it is one-time by design, and
  * a replayed reply must not be accepted twice). Bounded: expired pairs go first, then the oldest.
+ * A pair may carry a context `C` for the caller (e.g. which floodfill was asked: a reply through
+ * a tunnel says nothing about who sent it, but only that floodfill was given the key).
  */
-export class OneTimeReplyKeys {
+export class OneTimeReplyKeys<C = undefined> {
   readonly counters = { expected: 0, opened: 0, unknownTag: 0, failed: 0, expired: 0, evicted: 0 };
-  private readonly byTag = new Map<string, { key: Buffer; expires: number }>();
+  private readonly byTag = new Map<string, { key: Buffer; expires: number; context: C | undefined }>();
   private readonly maxEntries: number;
 
   constructor(opts: ReplyKeysOptions = {}) {
@@ -105,14 +107,14 @@ export class OneTimeReplyKeys {
   }
 
   /** Remembers a pair until `expires` (ms). */
-  expect(tag: Uint8Array, key: Uint8Array, expires: number, now: number): void {
+  expect(tag: Uint8Array, key: Uint8Array, expires: number, now: number, context?: C): void {
     checkKeyAndTag(key, tag);
     if (this.byTag.size >= this.maxEntries) this.expire(now);
     while (this.byTag.size >= this.maxEntries) {
       this.byTag.delete(this.byTag.keys().next().value!);
       this.counters.evicted++;
     }
-    this.byTag.set(Buffer.from(tag).toString('hex'), { key: Buffer.from(key), expires });
+    this.byTag.set(Buffer.from(tag).toString('hex'), { key: Buffer.from(key), expires, context });
     this.counters.expected++;
   }
 
@@ -128,6 +130,11 @@ export class OneTimeReplyKeys {
    * undefined when the tag is not ours (or expired). Throws the errors of openOneTimeReply.
    */
   open(garlicBody: Buffer, now: number): RatchetBlock[] | undefined {
+    return this.openReply(garlicBody, now)?.blocks;
+  }
+
+  /** open(), also returning the context the pair was registered with. */
+  openReply(garlicBody: Buffer, now: number): { blocks: RatchetBlock[]; context: C | undefined } | undefined {
     const tag = oneTimeReplyTag(garlicBody);
     const id = tag?.toString('hex');
     const entry = id === undefined ? undefined : this.byTag.get(id);
@@ -143,7 +150,7 @@ export class OneTimeReplyKeys {
     try {
       const blocks = openOneTimeReply(entry.key, tag, garlicBody);
       this.counters.opened++;
-      return blocks;
+      return { blocks, context: entry.context };
     } catch (e) {
       this.counters.failed++;
       throw e;

@@ -18,11 +18,20 @@
  * explicit LeaseSet and exploratory lookups to non-floodfills). Every decode error is counted
  * and dropped: handle() never throws.
  *
- * Lookups we send go directly to floodfills with no reply encryption (see search.ts); lookups
- * through tunnels come with the tunnel subsystem.
+ * Lookups, publish stores and their verification go out through one of our exploratory outbound
+ * tunnels once we have tunnels (NetDbTunnels), garlic-wrapped to the floodfill so our outbound
+ * endpoint cannot read them; replies come to one of our inbound tunnels — lookup replies as an
+ * ECIES one-time-key garlic (i2np.rst DatabaseLookup "Reply Encryption"), opened by
+ * handleReplyGarlic. Before the first tunnels exist (and for floodfills we cannot encrypt to)
+ * they go direct with direct, unencrypted replies, which travel inside the NTCP2 session. A
+ * floodfill publishes its own RouterInfo directly, as i2pd does.
  */
 import { EventEmitter } from 'node:events';
+import { randomBytes } from '../crypto/index.js';
 import { i2pBase64Encode } from '../data/base64.js';
+import { CryptoType } from '../data/certificate.js';
+import { localMessages, OneTimeReplyKeys } from '../garlic/one-time-reply.js';
+import { sealGarlicForRouter } from '../garlic/router-garlic.js';
 import { RouterInfo } from '../data/router-info.js';
 import { decodeDatabaseLookup, encodeDatabaseLookup } from '../i2np/database-lookup.js';
 import { decodeDatabaseSearchReply } from '../i2np/database-search-reply.js';
@@ -45,6 +54,27 @@ export interface NetDbTransport {
   sendTo(ri: RouterInfo, msgs: I2NPMessage[]): Promise<boolean>;
 }
 
+/**
+ * Our exploratory tunnels as the netDb uses them (the TunnelManager provides them). Without
+ * tunnels — at start, or when every build fails — lookups and stores go direct.
+ */
+export interface NetDbTunnels {
+  /** One of our inbound tunnels for replies (its gateway and the tunnel id there), or undefined. */
+  replyTunnel(): { gateway: Buffer; tunnelId: number } | undefined;
+  /** Sends `m` through one of our outbound tunnels to router `to`; false if there is none. */
+  sendToRouter(to: Buffer, m: I2NPMessage): boolean;
+}
+
+interface TunnelRoute {
+  to: Buffer;
+  reply: { gateway: Buffer; tunnelId: number };
+  /** The floodfill's X25519 key, for the garlic around what we send it. */
+  key: Buffer;
+}
+
+/** A one-time reply key waits this long: a search gives up on a floodfill long before. */
+const TUNNEL_REPLY_LIFETIME_MS = 60_000;
+
 export interface NetDbOptions {
   store: NetDbStore;
   transport: NetDbTransport;
@@ -57,6 +87,12 @@ export interface NetDbOptions {
    */
   refreshRouterInfo?: () => Promise<unknown> | unknown;
   floodfill: FloodfillHandler | undefined;
+  /**
+   * Lookups, publishing and verification go out through these and their replies come back to one
+   * of our inbound tunnels, as real routers do (a floodfill then cannot tell who asked). A
+   * floodfill publishes its own RouterInfo directly, as i2pd does.
+   */
+  tunnels?: NetDbTunnels;
   now?: () => number;
   log: Logger;
   newMessage: (type: I2NPType, payload: Buffer) => I2NPMessage;
@@ -93,7 +129,20 @@ export class NetDb extends EventEmitter {
   readonly publisher: Publisher;
   private readonly received: Record<string, number> = {};
   private readonly dropped: Record<string, number> = {};
-  private readonly stats = { routerInfosStored: 0, leaseSetsStored: 0, explorationsStarted: 0, routersExplored: 0, sendFailures: 0, publishRounds: 0 };
+  private readonly stats = {
+    routerInfosStored: 0,
+    leaseSetsStored: 0,
+    explorationsStarted: 0,
+    routersExplored: 0,
+    sendFailures: 0,
+    publishRounds: 0,
+    lookupsThroughTunnels: 0,
+    lookupsDirect: 0,
+    storesThroughTunnels: 0,
+    storesDirect: 0,
+  };
+  /** Keys of the encrypted replies our tunnelled lookups asked for; the context is the floodfill asked. */
+  private readonly replyKeys = new OneTimeReplyKeys<Buffer>({ maxEntries: 1024 });
   private readonly publishWaiters: ((r: PublishResult) => void)[] = [];
   private tickTimer: NodeJS.Timeout | undefined;
   private expireTimer: NodeJS.Timeout | undefined;
@@ -131,6 +180,7 @@ export class NetDb extends EventEmitter {
       received: { ...this.received },
       dropped: { ...this.dropped },
       lookups: { ...this.lookups.counters },
+      tunnelReplies: { ...this.replyKeys.counters },
       publish: { ...this.publisher.counters },
       ...(this.opts.floodfill ? { floodfill: { ...this.opts.floodfill.counters } } : {}),
     };
@@ -219,6 +269,29 @@ export class NetDb extends EventEmitter {
       this.log.debug({ peer: deliveredBy && i2pBase64Encode(deliveredBy), type: m.type, err: e.message }, 'netDb: malformed message dropped');
       return true;
     }
+  }
+
+  /**
+   * A Garlic message that may be the encrypted reply to one of our tunnelled lookups (i2np.rst
+   * DatabaseLookup "Reply Encryption", ECIES: a one-time key and tag we chose). True if the tag
+   * was ours: its LOCAL cloves are then handled as delivered by the floodfill we asked — only it
+   * was given the key, so the reply is as good as authenticated. Never throws on bad input.
+   */
+  handleReplyGarlic(m: I2NPMessage): boolean {
+    if (m.type !== I2NPType.Garlic || !this.replyKeys.has(m.payload)) return false;
+    let reply;
+    try {
+      reply = this.replyKeys.openReply(m.payload, this.now());
+    } catch (e) {
+      this.bump(this.dropped, `Garlic:reply-${e instanceof ProtocolError ? e.code : 'error'}`);
+      return true;
+    }
+    if (!reply) return true; // expired: counted by the key store
+    for (const inner of localMessages(reply.blocks)) {
+      if (inner.type === I2NPType.DatabaseStore || inner.type === I2NPType.DatabaseSearchReply) this.handle(inner, reply.context);
+      else this.bump(this.dropped, `Garlic:reply-${typeName(inner.type)}`);
+    }
+    return true;
   }
 
   /** Our RouterInfo or a stored one, else a search. Resolves undefined when not found. */
@@ -369,6 +442,21 @@ export class NetDb extends EventEmitter {
   }
 
   private sendLookup(s: SendLookup): void {
+    const route = this.tunnelRoute(s.to);
+    if (route) {
+      // The reply comes to our inbound tunnel, encrypted with a one-time key only this floodfill
+      // learns (the lookup itself is garlic-wrapped to it, so our outbound endpoint cannot read it).
+      const now = this.now();
+      const key = randomBytes(32);
+      const tag = randomBytes(8);
+      const lookup = { ...s.lookup, from: route.reply.gateway, replyTunnelId: route.reply.tunnelId, replyEncryption: { kind: 'ecies' as const, key, tags: [tag] } };
+      this.replyKeys.expect(tag, key, now + TUNNEL_REPLY_LIFETIME_MS, now, s.to);
+      if (this.sendThroughTunnel(route, this.opts.newMessage(I2NPType.DatabaseLookup, encodeDatabaseLookup(lookup)))) {
+        this.stats.lookupsThroughTunnels++;
+        return;
+      }
+    }
+    this.stats.lookupsDirect++;
     const msg = this.opts.newMessage(I2NPType.DatabaseLookup, encodeDatabaseLookup(s.lookup));
     this.deliver(s.to, [msg], () => {
       this.stats.sendFailures++;
@@ -380,17 +468,29 @@ export class NetDb extends EventEmitter {
     for (const a of actions) {
       if ('store' in a) {
         const ri = this.opts.ourRouterInfo();
-        const payload = encodeDatabaseStore({
-          key: this.ourHash,
-          type: DatabaseStoreType.RouterInfo,
-          replyToken: a.store.token,
-          // Tunnel 0: the floodfill sends the DeliveryStatus straight to us (i2np.rst DatabaseStore).
-          replyTunnelId: 0,
-          replyGateway: this.ourHash,
-          routerInfo: ri.raw,
-        });
-        this.log.debug({ to: i2pBase64Encode(a.store.to), published: ri.published }, 'netDb: publishing our RouterInfo');
-        this.deliver(a.store.to, [this.opts.newMessage(I2NPType.DatabaseStore, payload)], () => this.applyPublish(this.publisher.onSendFailed(a.store.token, this.now())));
+        const store = (reply: { gateway: Buffer; tunnelId: number } | undefined): I2NPMessage =>
+          this.opts.newMessage(
+            I2NPType.DatabaseStore,
+            encodeDatabaseStore({
+              key: this.ourHash,
+              type: DatabaseStoreType.RouterInfo,
+              replyToken: a.store.token,
+              // Tunnel 0: the floodfill sends the DeliveryStatus straight to us (i2np.rst DatabaseStore).
+              replyTunnelId: reply?.tunnelId ?? 0,
+              replyGateway: reply?.gateway ?? this.ourHash,
+              routerInfo: ri.raw,
+            }),
+          );
+        // A floodfill publishes directly (as i2pd does: it is known anyway); others through a
+        // tunnel, the DeliveryStatus coming back to an inbound tunnel of ours.
+        const route = this.opts.floodfill ? undefined : this.tunnelRoute(a.store.to);
+        this.log.debug({ to: i2pBase64Encode(a.store.to), published: ri.published, throughTunnel: route !== undefined }, 'netDb: publishing our RouterInfo');
+        if (route && this.sendThroughTunnel(route, store(route.reply))) {
+          this.stats.storesThroughTunnels++;
+          continue;
+        }
+        this.stats.storesDirect++;
+        this.deliver(a.store.to, [store(undefined)], () => this.applyPublish(this.publisher.onSendFailed(a.store.token, this.now())));
       } else if ('verify' in a) {
         const onDone = (r: SearchResult): void => this.applyPublish(this.publisher.onVerifyResult(r.routerInfo, this.now()));
         this.applyLookups(this.lookups.lookup({ key: this.ourHash, kind: 'routerInfo', onlyPeers: [a.verify.to], retry: false, onDone }, this.now()));
@@ -404,6 +504,26 @@ export class NetDb extends EventEmitter {
         for (const w of this.publishWaiters.splice(0)) w(r);
       }
     }
+  }
+
+  /**
+   * How to reach floodfill `to` through our tunnels: an inbound tunnel for the reply and the
+   * floodfill's ECIES key to garlic-wrap to. undefined → go direct (no tunnels yet, or a
+   * floodfill we cannot encrypt to).
+   */
+  private tunnelRoute(to: Buffer): TunnelRoute | undefined {
+    const tunnels = this.opts.tunnels;
+    if (!tunnels) return undefined;
+    const ri = this.store.getRouterInfo(to);
+    if (!ri || ri.identity.cryptoType !== CryptoType.ECIES_X25519) return undefined;
+    const reply = tunnels.replyTunnel();
+    return reply ? { to, reply, key: ri.identity.encryptionPublicKey } : undefined;
+  }
+
+  /** Garlic-wraps `m` to the floodfill (ecies-routers.rst) and sends it out through a tunnel. */
+  private sendThroughTunnel(route: TunnelRoute, m: I2NPMessage): boolean {
+    const garlic = this.opts.newMessage(I2NPType.Garlic, sealGarlicForRouter(route.key, [{ message: m }], this.now()));
+    return this.opts.tunnels!.sendToRouter(route.to, garlic);
   }
 
   private sendOutbound(out: OutboundI2NP[]): void {

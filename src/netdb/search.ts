@@ -25,8 +25,9 @@
  * It stops after the first reply; there is nothing to find.
  *
  * Lookups built here ask for direct, unencrypted replies (delivery flag 0, reply to our router
- * hash): tunnels do not exist yet, and a direct reply travels inside the NTCP2 session, which
- * is already encrypted. i2pd only encrypts lookup replies that go to a tunnel.
+ * hash); the netDb shell (netdb.ts) rewrites them to reply to one of our inbound tunnels, with
+ * reply encryption, when it sends them through a tunnel. i2pd only encrypts lookup replies that
+ * go to a tunnel.
  */
 import { randomBytes } from '../crypto/index.js';
 import type { RouterInfo } from '../data/router-info.js';

@@ -149,6 +149,11 @@ export class Router extends EventEmitter {
       floodfill: config.floodfill
         ? new FloodfillHandler({ store: this.store, ourHash: keys.identity.hash, now: this.now, newMessage, log: netdbLog.child({ role: 'floodfill' }), ourRouterInfo: () => this.current })
         : undefined,
+      // Lookups and publishing go through our exploratory tunnels once we have some.
+      tunnels: {
+        replyTunnel: () => this.tunnels.replyTunnel(),
+        sendToRouter: (to, m) => this.tunnels.sendThroughTunnel(m, { kind: 'router', hash: to }),
+      },
       now: this.now,
       log: netdbLog,
       newMessage,
@@ -422,6 +427,8 @@ export class Router extends EventEmitter {
     try {
       // Our own tunnels first: their TunnelData, build replies, tests and one-time-key garlic.
       if (this.tunnels.handle(m)) return;
+      // Encrypted answers to our tunnelled netDb lookups, then garlic addressed to our router.
+      if (m.type === I2NPType.Garlic && !inGarlic && this.netdb.handleReplyGarlic(m)) return;
       if (m.type === I2NPType.Garlic && !inGarlic) return this.onGarlic(m, from);
       // DatabaseStore/Lookup/SearchReply, and DeliveryStatus the netDb waits for (publishing).
       if (this.netdb.handle(m, from)) return;

@@ -16,7 +16,7 @@ import { sealOneTimeReply } from '../garlic/one-time-reply.js';
 import { ProtocolError } from '../util/errors.js';
 import { BuildReplyCode } from './build/build-record.js';
 import type { BuildRequest, TunnelBuildHop } from './build/build-request.js';
-import { TransitTunnel } from './participant.js';
+import { TransitTunnel, type TransitRole } from './participant.js';
 import type { SendAction } from './send-action.js';
 
 /** Build replies and forwarded build messages expire this long after we send them. */
@@ -47,6 +47,20 @@ export interface TransitCountersSnapshot {
   messagesRelayed: number;
   bytesRelayed: number;
   expired: number;
+}
+
+export interface TransitTunnelInfo {
+  role: TransitRole;
+  /** The tunnel id we receive on (for an inbound gateway: the id in TunnelGateway messages to us). */
+  receiveTunnelId: number;
+  nextIdent: Buffer;
+  /** For an outbound endpoint: what its build record named (the creator's reply tunnel). */
+  nextTunnelId: number;
+  createdAt: number;
+  expiresAt: number;
+  /** Messages and bytes relayed so far. */
+  messages: number;
+  bytes: number;
 }
 
 export class TransitManager {
@@ -81,6 +95,20 @@ export class TransitManager {
       bytesRelayed: bytes,
       expired: this.stats.expired,
     };
+  }
+
+  /** The transit tunnels we carry now (for the admin pages and tests); a snapshot. */
+  list(): TransitTunnelInfo[] {
+    return [...this.tunnels.values()].map((t) => ({
+      role: t.role,
+      receiveTunnelId: t.receiveTunnelId,
+      nextIdent: t.nextIdent,
+      nextTunnelId: t.nextTunnelId,
+      createdAt: t.createdAt,
+      expiresAt: t.expiresAt,
+      messages: t.counters.messagesOut,
+      bytes: t.counters.bytesOut,
+    }));
   }
 
   start(): void {

@@ -1,7 +1,10 @@
 /**
- * Our own tunnels: the shell around the pure pool (tunnel-pool.ts), the creator side of tunnel
- * building (build/build-creator.ts) and our tunnel ends (tunnel-ends.ts). Mirrors TransitManager:
- * the Router offers it every I2NP message first (`handle`), it sends through `deliver`.
+ * Our own tunnels: the shell around the pure pools (tunnel-pool.ts) — the exploratory pool and one
+ * ClientTunnelPool per client destination — the creator side of tunnel building
+ * (build/build-creator.ts) and our tunnel ends (tunnel-ends.ts). Mirrors TransitManager: the
+ * Router offers it every I2NP message first (`handle`), it sends through `deliver`. All pools
+ * share the peer selector and profiles; what comes out of a client pool's inbound tunnels goes to
+ * that pool's owner, what comes out of exploratory ones to the router (`deliverLocal`).
  *
  * Building (tunnel-creation.rst "Tunnel Build Message Preparation", tunnel-creation-ecies.rst):
  *   outbound  the ShortTunnelBuild goes straight to hop 0 (we are the gateway). The outbound
@@ -78,7 +81,7 @@ export interface TunnelManagerOptions {
   now: () => number;
   log: Logger;
   options?: Partial<TunnelManagerSettings>;
-  /** Shared with client pools later; a new one if not given. */
+  /** Shared by every pool; a new one if not given. */
   profiles?: PeerProfiles;
   /** Uniform [0, 1) for peer and tunnel choice (tests); node:crypto otherwise. */
   random?: () => number;
@@ -109,17 +112,50 @@ export interface TunnelTestEvent {
   rttMs?: number;
 }
 
+/** builds, tests and tunnels count the exploratory pool; clients sums the client pools. */
 export interface TunnelManagerCounters {
   builds: { started: number; succeeded: number; rejected: number; timedOut: number; failed: number; noPeers: number; late: number };
   tests: { started: number; succeeded: number; failed: number };
   tunnels: { inbound: number; outbound: number; failed: number; expired: number };
-  /** I2NP messages sent into our outbound tunnels / received out of our inbound tunnels / passed to deliverLocal. */
-  messages: { sent: number; received: number; deliveredLocal: number };
+  clients: { pools: number; inbound: number; outbound: number; buildsStarted: number; buildsSucceeded: number; testsSucceeded: number; testsFailed: number };
+  /** I2NP messages sent into our outbound tunnels / received out of our inbound tunnels / passed to deliverLocal / to client pools. */
+  messages: { sent: number; received: number; deliveredLocal: number; deliveredClient: number };
   dropped: Record<string, number>;
+}
+
+/**
+ * A client destination's tunnels (i2pd's per-destination `inbound.length`, `outbound.quantity`, ...):
+ * built, replaced and tested like the exploratory pool's, through peers of the same selector.
+ * What arrives through its inbound tunnels (other than its tests) goes to its onMessage, not to
+ * the router.
+ */
+export class ClientTunnelPool {
+  constructor(
+    private readonly manager: TunnelManager,
+    readonly pool: TunnelPool,
+    /** Messages out of this pool's inbound tunnels; receiveTunnelId names the tunnel. */
+    readonly onMessage: (m: I2NPMessage, receiveTunnelId: number) => void,
+  ) {}
+
+  /** Tunnels that can carry new traffic: the inbound ones are what a LeaseSet lists. */
+  tunnels(): { inbound: OwnTunnelInfo[]; outbound: OwnTunnelInfo[] } {
+    return this.manager.tunnelsOf(this.pool);
+  }
+
+  /** Sends through one of this pool's outbound tunnels; false if none or too large. */
+  send(message: I2NPMessage, delivery: TunnelDeliveryInstructions): boolean {
+    return this.manager.sendThroughTunnel(message, delivery, this.pool);
+  }
+
+  /** Stops building and drops the pool's tunnels (the destination is gone). */
+  close(): void {
+    this.manager.closeClientPool(this);
+  }
 }
 
 interface OwnTunnel {
   pool: TunnelPool;
+  client?: ClientTunnelPool;
   poolTunnel: PoolTunnel;
   gateway: Buffer;
   gatewayTunnelId: number;
@@ -147,6 +183,8 @@ export class TunnelManager extends EventEmitter {
   readonly profiles: PeerProfiles;
   readonly selector: PeerSelector;
   readonly exploratory: TunnelPool;
+  private readonly clients = new Map<TunnelPool, ClientTunnelPool>();
+  private nextPoolId = 1;
   private readonly settings: TunnelManagerSettings;
   private readonly own = new Map<number, OwnTunnel>();
   private readonly inboundByReceiveId = new Map<number, OwnTunnel>();
@@ -159,7 +197,7 @@ export class TunnelManager extends EventEmitter {
   private readonly replyKeys = new OneTimeReplyKeys({ maxEntries: 256 });
   private readonly budget = new ReassemblyBudget(OWN_REASSEMBLY_BUDGET);
   private readonly random: () => number;
-  private readonly stats = { sent: 0, received: 0, deliveredLocal: 0, late: 0 };
+  private readonly stats = { sent: 0, received: 0, deliveredLocal: 0, deliveredClient: 0, late: 0 };
   private readonly dropped: Record<string, number> = {};
   private timer: NodeJS.Timeout | undefined;
 
@@ -178,20 +216,53 @@ export class TunnelManager extends EventEmitter {
     this.random = opts.random ?? cryptoRandom;
     this.profiles = opts.profiles ?? new PeerProfiles();
     this.selector = new PeerSelector({ ourHash: opts.ourHash, profiles: this.profiles, sameSubnetAllowed: this.settings.sameSubnetAllowed, random: this.random });
-    this.exploratory = new TunnelPool({
-      kind: 'exploratory',
-      config: this.settings.exploratory,
+    this.exploratory = this.newPool('exploratory', this.settings.exploratory);
+  }
+
+  private newPool(kind: 'exploratory' | 'client', config: TunnelPoolConfig): TunnelPool {
+    return new TunnelPool({
+      kind,
+      config,
       selector: this.selector,
       profiles: this.profiles,
       timing: this.settings.timing,
       random: this.random,
+      nextId: () => this.nextPoolId++,
     });
+  }
+
+  /**
+   * A pool for a client destination (poolConfigFromOptions('client', its I2CP options)); it starts
+   * building at the next tick. `onMessage` gets what arrives through its inbound tunnels.
+   */
+  createClientPool(config: TunnelPoolConfig, onMessage: (m: I2NPMessage, receiveTunnelId: number) => void): ClientTunnelPool {
+    const pool = new ClientTunnelPool(this, this.newPool('client', config), onMessage);
+    this.clients.set(pool.pool, pool);
+    return pool;
+  }
+
+  /** Drops a client pool, its builds, tests and tunnels. */
+  closeClientPool(client: ClientTunnelPool): void {
+    if (!this.clients.delete(client.pool)) return;
+    for (const [id, t] of this.own) if (t.pool === client.pool) this.forgetTunnel(id, t);
+    for (const [id, b] of this.builds) if (b.pool === client.pool) this.forgetBuild(id, false);
+    for (const t of [...this.tests.values()]) if (t.pool === client.pool) this.forgetTest(t);
   }
 
   get counters(): TunnelManagerCounters {
     const c = this.exploratory.counters;
     const now = this.opts.now();
+    const clients = { pools: this.clients.size, inbound: 0, outbound: 0, buildsStarted: 0, buildsSucceeded: 0, testsSucceeded: 0, testsFailed: 0 };
+    for (const p of this.clients.keys()) {
+      clients.inbound += p.usable('inbound', now).length;
+      clients.outbound += p.usable('outbound', now).length;
+      clients.buildsStarted += p.counters.buildsStarted;
+      clients.buildsSucceeded += p.counters.buildsSucceeded;
+      clients.testsSucceeded += p.counters.testsSucceeded;
+      clients.testsFailed += p.counters.testsFailed;
+    }
     return {
+      clients,
       builds: { started: c.buildsStarted, succeeded: c.buildsSucceeded, rejected: c.buildsRejected, timedOut: c.buildsTimedOut, failed: c.buildsFailed, noPeers: c.noPeers, late: this.stats.late },
       tests: { started: c.testsStarted, succeeded: c.testsSucceeded, failed: c.testsFailed },
       tunnels: {
@@ -200,7 +271,7 @@ export class TunnelManager extends EventEmitter {
         failed: c.tunnelsFailed,
         expired: c.tunnelsExpired,
       },
-      messages: { sent: this.stats.sent, received: this.stats.received, deliveredLocal: this.stats.deliveredLocal },
+      messages: { sent: this.stats.sent, received: this.stats.received, deliveredLocal: this.stats.deliveredLocal, deliveredClient: this.stats.deliveredClient },
       dropped: { ...this.dropped },
     };
   }
@@ -220,27 +291,40 @@ export class TunnelManager extends EventEmitter {
     this.zeroHopIds.clear();
     this.tests.clear();
     this.testsByMsgId.clear();
-    for (const [id, t] of this.own) {
-      t.inbound?.expire(Number.POSITIVE_INFINITY);
-      t.pool.remove(id);
-    }
+    for (const [id, t] of this.own) this.forgetTunnel(id, t);
     this.own.clear();
     this.inboundByReceiveId.clear();
+  }
+
+  /** Removes one of our tunnels from its pool and from the receive-id table. */
+  private forgetTunnel(id: number, t: OwnTunnel): void {
+    this.own.delete(id);
+    t.pool.remove(id);
+    if (t.inbound) {
+      t.inbound.expire(Number.POSITIVE_INFINITY);
+      this.inboundByReceiveId.delete(t.inbound.tunnelId);
+    }
   }
 
   /** Advances the pools to now and carries out what they decide (the timer calls it; tests may too). */
   tick(): void {
     const now = this.opts.now();
-    for (const a of this.exploratory.tick(now, () => this.opts.store.routerInfos())) this.act(this.exploratory, a, now);
+    const routerInfos = (): Iterable<RouterInfo> => this.opts.store.routerInfos();
+    for (const pool of [this.exploratory, ...this.clients.keys()]) for (const a of pool.tick(now, routerInfos)) this.act(pool, a, now);
     this.replyKeys.expire(now);
     for (const t of this.inboundByReceiveId.values()) t.inbound!.expire(now);
   }
 
   /** Our exploratory tunnels that can carry new traffic. */
   exploratoryTunnels(): { inbound: OwnTunnelInfo[]; outbound: OwnTunnelInfo[] } {
+    return this.tunnelsOf(this.exploratory);
+  }
+
+  /** A pool's tunnels that can carry new traffic. */
+  tunnelsOf(pool: TunnelPool): { inbound: OwnTunnelInfo[]; outbound: OwnTunnelInfo[] } {
     const now = this.opts.now();
     const info = (d: TunnelDirection): OwnTunnelInfo[] =>
-      this.exploratory
+      pool
         .usable(d, now)
         .map((p) => this.own.get(p.id))
         .filter((t): t is OwnTunnel => t !== undefined)
@@ -249,13 +333,13 @@ export class TunnelManager extends EventEmitter {
   }
 
   /**
-   * Sends `message` out through one of our exploratory outbound tunnels; its outbound endpoint
-   * delivers it as `delivery` says (ROUTER: to a router; TUNNEL: into another tunnel at its
-   * gateway). False if there is no outbound tunnel or the message is too large.
+   * Sends `message` out through one of the pool's (default: exploratory) outbound tunnels; its
+   * outbound endpoint delivers it as `delivery` says (ROUTER: to a router; TUNNEL: into another
+   * tunnel at its gateway). False if there is no outbound tunnel or the message is too large.
    */
-  sendThroughTunnel(message: I2NPMessage, delivery: TunnelDeliveryInstructions): boolean {
+  sendThroughTunnel(message: I2NPMessage, delivery: TunnelDeliveryInstructions, pool: TunnelPool = this.exploratory): boolean {
     const now = this.opts.now();
-    const p = this.exploratory.pick('outbound', now);
+    const p = pool.pick('outbound', now);
     const t = p && this.own.get(p.id);
     if (!t?.outbound) return false;
     return this.sendOut(t, [gatewayMessage(delivery, message)], now);
@@ -327,11 +411,7 @@ export class TunnelManager extends EventEmitter {
       }
       case 'expired': {
         const t = this.own.get(a.tunnelId);
-        this.own.delete(a.tunnelId);
-        if (t?.inbound) {
-          t.inbound.expire(Number.POSITIVE_INFINITY);
-          this.inboundByReceiveId.delete(t.inbound.tunnelId);
-        }
+        if (t) this.forgetTunnel(a.tunnelId, t);
         this.emit('tunnelExpired', a.tunnelId);
         return;
       }
@@ -424,6 +504,8 @@ export class TunnelManager extends EventEmitter {
     if (!tunnel) return true;
     const hops = b.pending.hops;
     const own: OwnTunnel = { pool: b.pool, poolTunnel: tunnel, gateway: hops[0]!.identHash, gatewayTunnelId: hops[0]!.receiveTunnelId };
+    const client = this.clients.get(b.pool);
+    if (client) own.client = client;
     if (tunnel.direction === 'outbound') {
       own.outbound = new OutboundTunnelGateway({ firstHop: hops[0]!.identHash, firstTunnelId: hops[0]!.receiveTunnelId, hops });
     } else {
@@ -447,7 +529,7 @@ export class TunnelManager extends EventEmitter {
         continue;
       }
       this.stats.received++;
-      this.fromTunnel(d.message);
+      this.fromTunnel(d.message, t);
     }
     return true;
   }
@@ -460,10 +542,13 @@ export class TunnelManager extends EventEmitter {
     return true;
   }
 
-  /** A message that came out of one of our tunnels (or zero-hop reply ids). */
-  private fromTunnel(m: I2NPMessage): void {
+  /** A message that came out of one of our tunnels (`t`; undefined: a zero-hop reply id). */
+  private fromTunnel(m: I2NPMessage, t?: OwnTunnel): void {
     if (this.ours(m, false) || (isTunnelBuildType(m.type) && this.onBuildReply(m))) return;
-    if (this.opts.deliverLocal) {
+    if (t?.client) {
+      this.stats.deliveredClient++;
+      t.client.onMessage(m, t.inbound!.tunnelId);
+    } else if (this.opts.deliverLocal) {
       this.stats.deliveredLocal++;
       this.opts.deliverLocal(m);
     } else this.drop(`local:${I2NPType[m.type] ?? m.type}`);

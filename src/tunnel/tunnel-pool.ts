@@ -188,6 +188,11 @@ export interface TunnelPoolOptions {
   timing?: Partial<TunnelPoolTiming>;
   /** Uniform [0, 1) for length variance and tunnel choice; default node:crypto. */
   random?: () => number;
+  /**
+   * Ids of tunnels, builds and tests. Pools of one TunnelManager share one allocator so an id
+   * names one thing across all of them; default a counter of the pool's own.
+   */
+  nextId?: () => number;
 }
 
 interface Build {
@@ -233,10 +238,12 @@ export class TunnelPool {
   private readonly tests = new Map<number, Test>();
   private readonly nextBuildAt: Record<TunnelDirection, number> = { inbound: 0, outbound: 0 };
   private readonly failuresInRow: Record<TunnelDirection, number> = { inbound: 0, outbound: 0 };
-  private nextId = 1;
+  private readonly nextId: () => number;
 
   constructor(opts: TunnelPoolOptions) {
     this.kind = opts.kind;
+    let id = 1;
+    this.nextId = opts.nextId ?? ((): number => id++);
     this.config = Object.freeze({ ...opts.config });
     for (const [name, field, min, max] of OPTION_FIELDS) {
       const v = this.config[field];
@@ -438,7 +445,7 @@ export class TunnelPool {
           this.nextBuildAt[direction] = now + this.timing.noPeersRetryMs;
           break;
         }
-        const id = this.nextId++;
+        const id = this.nextId();
         this.builds.set(id, { id, direction, hops: hops.map((h) => h.hash), startedAt: now, deadline: now + this.timing.buildTimeoutMs });
         this.counters.buildsStarted++;
         // Outbound builds need an inbound tunnel for the reply, inbound builds an outbound one to go out by.
@@ -477,7 +484,7 @@ export class TunnelPool {
       const inb = dueIn[i] ?? this.partner('inbound', now);
       if (!o && !inb) continue;
       if (inb) inb.testing = true;
-      const id = this.nextId++;
+      const id = this.nextId();
       for (const t of [o, inb]) if (t) t.lastTestAt = now;
       this.tests.set(id, { id, outbound: o, inbound: inb, startedAt: now, deadline: now + this.timing.testTimeoutMs });
       this.counters.testsStarted++;

@@ -11,11 +11,14 @@ export interface TestRouter {
   signer: Ed25519Signer;
   ntcp2Static: X25519KeyPair;
   ntcp2Iv: Buffer;
+  /** The identity's ECIES-X25519 key pair (router garlic is encrypted to it). */
+  encryption: X25519KeyPair;
 }
 
 export function makeRouterInfo(opts: { published?: number; options?: Mapping; addresses?: RouterAddress[] } = {}): TestRouter {
   const signer = Ed25519Signer.generate();
-  const identity = RouterIdentity.create(X25519KeyPair.generate().publicKey, signer.publicKey);
+  const encryption = X25519KeyPair.generate();
+  const identity = RouterIdentity.create(encryption.publicKey, signer.publicKey);
   const ntcp2Static = X25519KeyPair.generate();
   const ntcp2Iv = randomBytes(16);
   const addresses = opts.addresses ?? [
@@ -43,5 +46,5 @@ export function makeRouterInfo(opts: { published?: number; options?: Mapping; ad
       ['router.version', '0.9.57'],
     ]),
   });
-  return { ri, signer, ntcp2Static, ntcp2Iv };
+  return { ri, signer, ntcp2Static, ntcp2Iv, encryption };
 }

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from '../../../src/crypto/index.js';
-import { encodeDatabaseLookup, LookupType } from '../../../src/i2np/database-lookup.js';
+import { decodeDatabaseLookup, encodeDatabaseLookup, LookupType } from '../../../src/i2np/database-lookup.js';
+import { decodeTunnelGateway } from '../../../src/i2np/tunnel-gateway.js';
 import { decodeDatabaseSearchReply, encodeDatabaseSearchReply } from '../../../src/i2np/database-search-reply.js';
 import { DatabaseStoreType, decodeDatabaseStore, encodeDatabaseStore } from '../../../src/i2np/database-store.js';
 import { encodeDeliveryStatus } from '../../../src/i2np/delivery-status.js';
@@ -17,6 +18,8 @@ import { makeRouters, newMessage, routerOptions, SimNetwork, type SimRouter, T0 
 
 interface Setup {
   net: SimNetwork;
+  /** Simulated tunnels of ours (setup({ tunnels: true })). */
+  tunnels: ReturnType<SimNetwork['tunnels']> | undefined;
   ffs: SimRouter[];
   others: SimRouter[];
   me: ReturnType<typeof makeRouterInfo>;
@@ -25,8 +28,9 @@ interface Setup {
 }
 
 /** Simulated routers that all know each other, and our router knowing `known` of the floodfills. */
-function setup(o: { floodfills?: number; others?: number; known?: (ffs: SimRouter[]) => SimRouter[]; opts?: Partial<NetDbOptions>; weAreFloodfill?: boolean } = {}): Setup {
+function setup(o: { floodfills?: number; others?: number; known?: (ffs: SimRouter[]) => SimRouter[]; opts?: Partial<NetDbOptions>; weAreFloodfill?: boolean; tunnels?: boolean } = {}): Setup {
   const net = new SimNetwork();
+  const tunnels = o.tunnels ? net.tunnels(randomBytes(32), randomBytes(32), 77) : undefined;
   const ffs = makeRouters(o.floodfills ?? 8, true).map((t) => net.add(t, true));
   const others = makeRouters(o.others ?? 4, false).map((t) => net.add(t, false));
   net.meshAll();
@@ -47,10 +51,12 @@ function setup(o: { floodfills?: number; others?: number; known?: (ffs: SimRoute
     newMessage: newMessage(net.clock),
     exploration: false,
     publishIntervalMs: 0,
+    ...(tunnels ? { tunnels } : {}),
     ...o.opts,
   });
-  net.attach(me.ri.hash, (m, from) => netdb.handle(m, from));
-  return { net, ffs, others, me, store, netdb };
+  // As the Router does: encrypted lookup replies first, then the netDb proper.
+  net.attach(me.ri.hash, (m, from) => netdb.handleReplyGarlic(m) || netdb.handle(m, from));
+  return { net, tunnels, ffs, others, me, store, netdb };
 }
 
 /** Floodfills ordered by distance to `key`'s routing key today. */
@@ -340,4 +346,100 @@ test('NetDb: a search reply is credited to the peer that delivered it, not the u
   await s.netdb.stop();
   assert.equal(await p, undefined);
   void decodeDatabaseSearchReply;
+});
+
+// ---- Through our tunnels (issue 4, item 5) --------------------------------------------------------
+
+test('NetDb through tunnels: lookups leave our outbound tunnel garlic-wrapped; encrypted replies to our inbound tunnel find the entry via hints', async () => {
+  const s = setup({ floodfills: 8, known: (ffs) => ffs.slice(0, 1), tunnels: true });
+  const target = s.others[0]!;
+  const order = byDistance(s.ffs, target.hash);
+  for (const f of s.ffs) if (f !== order[0]) f.store.removeRouterInfo(target.hash);
+  const known = s.ffs[0]!;
+  if (known === order[0]) order[0]!.store.removeRouterInfo(target.hash), order[1]!.store.addRouterInfo(target.ri);
+
+  const ri = await runUntil(s, s.netdb.lookupRouterInfo(target.hash));
+  assert.ok(ri?.hash.equals(target.hash), 'found through search-reply hints, fetches and the holder, all by tunnel');
+  assert.equal(s.net.sentBy(s.me.ri.hash, I2NPType.DatabaseLookup).length, 0, 'no lookup went direct');
+  const viaTunnel = s.net.sent.filter((x) => s.tunnels!.replyTunnel()!.gateway !== x.to && x.m.type === I2NPType.Garlic && !x.from.equals(s.me.ri.hash));
+  assert.ok(viaTunnel.length >= 2, 'garlic left our outbound endpoint');
+  // What the floodfills saw: a lookup whose replies go to our inbound tunnel, ECIES-encrypted.
+  const seen = s.ffs.flatMap((f) => f.received.filter((m) => m.type === I2NPType.DatabaseLookup).map((m) => decodeDatabaseLookup(m.payload)));
+  assert.ok(seen.length >= 2);
+  for (const l of seen) {
+    assert.equal(l.replyTunnelId, 77);
+    assert.deepEqual(l.from, s.tunnels!.replyTunnel()!.gateway);
+    assert.equal(l.replyEncryption?.kind, 'ecies');
+  }
+  const c = s.netdb.counters;
+  assert.equal(c.lookupsDirect, 0);
+  assert.equal(c.lookupsThroughTunnels, seen.length);
+  const replies = c.tunnelReplies as Record<string, number>;
+  assert.ok(replies.opened! >= 2, 'encrypted replies opened');
+  const l = c.lookups as Record<string, number>;
+  assert.equal(l.found, 1);
+  assert.ok(l.searchRepliesMatched! >= 1 && l.fetchesFound! >= 1, 'search replies matched to the floodfill asked (by reply key), hints fetched');
+});
+
+test('NetDb through tunnels: publish goes out by tunnel, the DeliveryStatus comes back to our inbound tunnel, verification by tunnel too', async () => {
+  const s = setup({ tunnels: true, opts: { publishVerifyDelayMs: 10_000 } });
+  const result = await runUntil(s, s.netdb.publishRouterInfo());
+  assert.equal(result.verified, true);
+  assert.equal(s.net.sentBy(s.me.ri.hash, I2NPType.DatabaseStore).length, 0, 'no store went direct');
+  const order = byDistance(s.ffs, s.me.ri.hash);
+  const ds = order[0]!.received.filter((m) => m.type === I2NPType.DatabaseStore).map((m) => decodeDatabaseStore(m.payload));
+  assert.equal(ds.length, 1);
+  assert.equal(ds[0]!.replyTunnelId, 77, 'the DeliveryStatus is to go to our inbound tunnel');
+  assert.deepEqual(ds[0]!.replyGateway, s.tunnels!.replyTunnel()!.gateway);
+  assert.equal(s.netdb.counters.storesThroughTunnels, 1);
+  assert.equal(s.netdb.counters.storesDirect, 0);
+});
+
+test('NetDb through tunnels: without an inbound tunnel (or a way out) lookups and stores go direct', async () => {
+  const s = setup({ tunnels: true, opts: { publishVerifyDelayMs: 10_000 } });
+  s.tunnels!.available = false;
+  const target = s.others[0]!;
+  assert.ok(await runUntil(s, s.netdb.lookupRouterInfo(target.hash)));
+  assert.ok(s.net.sentBy(s.me.ri.hash, I2NPType.DatabaseLookup).length >= 1);
+  assert.equal(s.netdb.counters.lookupsThroughTunnels, 0);
+  assert.equal((await runUntil(s, s.netdb.publishRouterInfo())).verified, true);
+  assert.equal(s.netdb.counters.storesDirect, 1);
+});
+
+test('NetDb through tunnels: a reply garlic is opened once; replays, tampering and unknown tags are counted, never thrown', async () => {
+  const s = setup({ floodfills: 3, tunnels: true });
+  // Capture the reply the floodfill sends instead of letting it arrive.
+  const target = s.others[0]!;
+  const p = s.netdb.lookupRouterInfo(target.hash);
+  await s.net.flush();
+  assert.ok(await p);
+  const toGateway = s.net.sent.filter((x) => x.to.equals(s.tunnels!.replyTunnel()!.gateway));
+  assert.ok(toGateway.length >= 1);
+  const garlic = decodeTunnelGateway(toGateway[0]!.m.payload).message;
+  assert.equal(garlic.type, I2NPType.Garlic);
+  // Replayed: the key was used up.
+  assert.equal(s.netdb.handleReplyGarlic(garlic), false, 'a used tag is not ours any more');
+  // Unknown tag, tampered body, garbage: not ours / dropped, no throw.
+  const tampered = { ...garlic, payload: Buffer.from(garlic.payload) };
+  tampered.payload[tampered.payload.length - 1]! ^= 1;
+  assert.equal(s.netdb.handleReplyGarlic(tampered), false);
+  assert.equal(s.netdb.handleReplyGarlic({ ...garlic, payload: Buffer.alloc(3) }), false);
+  // A fresh lookup's reply with a flipped byte: its tag is ours, the AEAD fails, it is dropped.
+  s.store.removeRouterInfo(target.hash);
+  const before = s.net.sent.length;
+  for (const f of s.ffs) f.silent = true;
+  const q = s.netdb.lookupRouterInfo(target.hash);
+  await s.net.flush();
+  const lookup = s.net.sent.slice(before).find((x) => x.m.type === I2NPType.Garlic)!;
+  const dest = s.net.get(lookup.to)!;
+  dest.silent = false;
+  const ff = dest.handler!;
+  const seen = dest.received.at(-1)!;
+  const out = ff.onDatabaseLookup(decodeDatabaseLookup(seen.payload), lookup.from);
+  const reply = decodeTunnelGateway(out[0]!.message.payload).message;
+  reply.payload[reply.payload.length - 5]! ^= 0x40;
+  assert.equal(s.netdb.handleReplyGarlic(reply), true, 'our tag: consumed');
+  assert.deepEqual(s.netdb.counters.dropped, { 'Garlic:reply-aead': 1 }, 'counted as a failed AEAD');
+  for (const f of s.ffs) f.silent = false;
+  await runUntil(s, q);
 });

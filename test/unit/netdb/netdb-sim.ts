@@ -6,9 +6,11 @@ import type { RouterInfo } from '../../../src/data/router-info.js';
 import { decodeDatabaseLookup } from '../../../src/i2np/database-lookup.js';
 import { decodeDatabaseStore } from '../../../src/i2np/database-store.js';
 import { decodeShort, encodeShort, I2NPType, type I2NPMessage } from '../../../src/i2np/message.js';
+import { decodeTunnelGateway } from '../../../src/i2np/tunnel-gateway.js';
+import { RouterGarlicReceiver } from '../../../src/garlic/router-garlic.js';
 import { FloodfillHandler, type OutboundI2NP } from '../../../src/netdb/floodfill.js';
 import { NetDbStore } from '../../../src/netdb/netdb-store.js';
-import type { NetDbTransport } from '../../../src/netdb/netdb.js';
+import type { NetDbTransport, NetDbTunnels } from '../../../src/netdb/netdb.js';
 import { silentLogger } from '../../../src/util/log.js';
 import { makeRouterInfo, type TestRouter } from '../data/make-router-info.js';
 
@@ -43,6 +45,7 @@ export class SimRouter {
   /** Answer nothing (a floodfill that is up but does not reply). */
   silent = false;
   readonly received: I2NPMessage[] = [];
+  garlicReceived = 0;
   readonly handler: FloodfillHandler | undefined;
 
   constructor(
@@ -73,6 +76,13 @@ export class SimRouter {
   }
 
   receive(m: I2NPMessage, from: Buffer): void {
+    if (m.type === I2NPType.Garlic) {
+      // Garlic to the router (ecies-routers.rst), as our tunnelled lookups and stores arrive.
+      this.garlicReceived++;
+      const blocks = new RouterGarlicReceiver({ key: this.t.encryption }).open(m.payload, this.net.clock.t);
+      for (const b of blocks) if (b.type === 'clove' && b.clove.delivery.kind === 'local') this.receive(b.clove.message, from);
+      return;
+    }
     this.received.push(m);
     if (!this.handler || this.silent) return;
     let out: OutboundI2NP[] = [];
@@ -88,6 +98,8 @@ export class SimNetwork {
   readonly routers = new Map<string, SimRouter>();
   private readonly queue: (() => void)[] = [];
   private ours: { hash: Buffer; handle: (m: I2NPMessage, from: Buffer) => unknown } | undefined;
+  /** The simulated tunnels of the router under test: their outbound endpoint and inbound gateway. */
+  private ourTunnels: { endpoint: Buffer; gateway: Buffer; tunnelId: number } | undefined;
   readonly sent: { from: Buffer; to: Buffer; m: I2NPMessage }[] = [];
 
   constructor(clock = new Clock()) {
@@ -131,12 +143,36 @@ export class SimNetwork {
     };
   }
 
+  /**
+   * Tunnels for the router under test: what it sends through them leaves from `endpoint` (a router
+   * hash that is not its own) and what reaches `gateway`/`tunnelId` as a TunnelGateway comes out
+   * at our router as delivered by itself, as from a real inbound tunnel.
+   */
+  tunnels(endpoint: Buffer, gateway: Buffer, tunnelId: number): NetDbTunnels & { available: boolean } {
+    this.ourTunnels = { endpoint, gateway, tunnelId };
+    const t = {
+      available: true,
+      replyTunnel: () => (t.available ? { gateway, tunnelId } : undefined),
+      sendToRouter: (to: Buffer, m: I2NPMessage) => {
+        if (!t.available) return false;
+        this.send(endpoint, to, m);
+        return true;
+      },
+    };
+    return t;
+  }
+
   send(from: Buffer, to: Buffer, m: I2NPMessage): void {
     this.sent.push({ from, to, m });
     const wire = encodeShort(m);
     this.queue.push(() => {
       const msg = decodeShort(wire);
-      if (this.ours && to.equals(this.ours.hash)) this.ours.handle(msg, from);
+      const tun = this.ourTunnels;
+      if (this.ours && tun && to.equals(tun.gateway)) {
+        if (msg.type !== I2NPType.TunnelGateway) return;
+        const tg = decodeTunnelGateway(msg.payload);
+        if (tg.tunnelId === tun.tunnelId) this.ours.handle(tg.message, this.ours.hash);
+      } else if (this.ours && to.equals(this.ours.hash)) this.ours.handle(msg, from);
       else {
         const r = this.get(to);
         if (r?.online) r.receive(msg, from);

@@ -66,6 +66,9 @@ test('a short outbound build through two hops: middle forwards, endpoint replies
   assert.equal(A.tm.size, 1);
   assert.equal(B.tm.size, 1);
   assert.equal(A.tm.counters.accepted, 1);
+  const [listed] = B.tm.list();
+  assert.equal(listed?.role, 'outboundEndpoint', 'list() shows the tunnel we carry and our role in it');
+  assert.ok(listed.expiresAt - listed.createdAt === 10 * 60_000);
 });
 
 test('over the limit the request is answered with a refusal and nothing is kept; garbage is counted', () => {

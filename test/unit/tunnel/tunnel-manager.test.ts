@@ -9,7 +9,7 @@ import { I2NPType, type I2NPMessage } from '../../../src/i2np/message.js';
 import { decodeDeliveryStatus, encodeDeliveryStatus } from '../../../src/i2np/delivery-status.js';
 import { encodeTunnelGateway } from '../../../src/i2np/tunnel-gateway.js';
 import type { OwnTunnelInfo, TunnelTestEvent } from '../../../src/tunnel/tunnel-manager.js';
-import { EXPLORATORY_POOL_DEFAULTS, type TunnelPoolConfig } from '../../../src/tunnel/tunnel-pool.js';
+import { EXPLORATORY_POOL_DEFAULTS, poolConfigFromOptions, type TunnelPoolConfig } from '../../../src/tunnel/tunnel-pool.js';
 import { SimNetwork, seededRandom, type SimNode } from './pool-sim.js';
 
 const TEN_MIN = 600_000;
@@ -103,6 +103,44 @@ test('messages through our tunnels: out of an outbound tunnel, into an inbound o
   assert.ok(m.counters.messages.received >= 2);
   assert.equal(m.sendThroughTunnel({ ...big, payload: randomBytes(64_000) }, { kind: 'router', hash: target.hash }), false, 'too large to fragment');
   assert.equal(m.counters.dropped['outbound:too-large'], 1);
+});
+
+test('client pools: built and tested beside the exploratory pool; what reaches their inbound tunnels goes to the pool, not the router; close() drops them', () => {
+  const { net, us } = network(6);
+  const m = net.addManager(us, { exploratory: config(1, 1) }, seededRandom(5));
+  const got: { m: I2NPMessage; tunnelId: number }[] = [];
+  const client = m.createClientPool(poolConfigFromOptions('client', { 'inbound.length': 2, 'outbound.length': 2, 'inbound.quantity': 2, 'outbound.quantity': 1 }), (msg, tunnelId) => got.push({ m: msg, tunnelId }));
+  m.tick();
+  net.run();
+  net.step(us, 100);
+  const { inbound, outbound } = client.tunnels();
+  assert.equal(inbound.length, 2);
+  assert.equal(outbound.length, 1);
+  for (const t of [...inbound, ...outbound]) assert.equal(t.hops.length, 2);
+  assert.equal(m.exploratoryTunnels().inbound.length, 1, 'the exploratory pool has its own');
+  const ids = new Set([...inbound, ...outbound, ...m.exploratoryTunnels().inbound, ...m.exploratoryTunnels().outbound].map((t) => t.id));
+  assert.equal(ids.size, 5, 'tunnel ids are unique across pools');
+  const c = m.counters.clients;
+  assert.deepEqual({ pools: c.pools, inbound: c.inbound, outbound: c.outbound }, { pools: 1, inbound: 2, outbound: 1 });
+  assert.ok(c.testsSucceeded >= 1 && c.testsFailed === 0, JSON.stringify(c));
+  // From the client's outbound tunnel into its own inbound tunnel: the pool gets it, the router does not.
+  const msgId = 0x4242;
+  const status: I2NPMessage = { type: I2NPType.DeliveryStatus, msgId, expiration: net.now + 60_000, payload: encodeDeliveryStatus({ msgId, timestamp: net.now }) };
+  assert.equal(client.send(status, { kind: 'tunnel', tunnelId: inbound[0]!.gatewayTunnelId, gateway: inbound[0]!.gateway }), true);
+  net.run();
+  assert.equal(got.length, 1);
+  assert.equal(got[0]!.m.msgId, msgId);
+  assert.equal(got[0]!.tunnelId, inbound[0]!.receiveTunnelId);
+  assert.equal(us.local.length, 0, 'nothing leaked to the router');
+  assert.equal(m.counters.messages.deliveredClient, 1);
+  // Closed: no tunnels, nothing built any more, the exploratory pool untouched.
+  client.close();
+  assert.deepEqual(client.tunnels(), { inbound: [], outbound: [] });
+  assert.equal(m.counters.clients.pools, 0);
+  const started = m.counters.builds.started;
+  net.step(us, TEN_MIN);
+  assert.equal(client.pool.counters.buildsStarted, 3, 'a closed pool builds nothing more');
+  assert.ok(m.counters.builds.started > started, 'the exploratory pool went on');
 });
 
 test('replacements are built through our tunnels (garlic-wrapped inbound builds) before the old ones expire', () => {

@@ -1,0 +1,109 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { firewallCommand, routerTransportPorts } from '../../../../src/gateway/firewall/command.js';
+import { loadConfig } from '../../../../src/config/load.js';
+import { FakeKernel } from './fixtures.js';
+
+const cli = fileURLToPath(new URL('../../../../src/cli.js', import.meta.url));
+
+function capture(): { out: { stdout: (t: string) => void; stderr: (t: string) => void }; stdout: () => string; stderr: () => string } {
+  let o = '';
+  let e = '';
+  return { out: { stdout: (t) => void (o += t), stderr: (t) => void (e += t) }, stdout: () => o, stderr: () => e };
+}
+
+async function withDatadir(fn: (dir: string) => void | Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ggh-fw-unit-'));
+  try {
+    await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const config = (args: string[] = []) => loadConfig(['--datadir=/nonexistent-garlicgate', '--port=24680', ...args], '/nonexistent-home').config;
+
+test('firewall command: print writes both documents for the config', async () => {
+  const c = capture();
+  assert.equal(await firewallCommand(['print'], config(['--gateway.lan.interface=end0']), c.out), 0);
+  assert.match(c.stdout(), /IPv4 firewall[\s\S]*\*mangle[\s\S]*\*filter[\s\S]*IPv6 firewall[\s\S]*\*filter/);
+  assert.match(c.stdout(), /-A INPUT -i wlan0 -p tcp -m tcp --dport 24680 -j ACCEPT/);
+  assert.match(c.stdout(), /-A INPUT -i end0 -j REJECT --reject-with icmp6-adm-prohibited/);
+  assert.equal(c.stderr(), '');
+});
+
+test('firewall command: unknown or missing subcommand, bad config → exit 2 with the reason', async () => {
+  for (const args of [[], ['flush'], ['print', 'extra']]) {
+    const c = capture();
+    assert.equal(await firewallCommand(args, config(), c.out), 2);
+    assert.match(c.stderr(), /expected one of print, apply, check/);
+  }
+  const c = capture();
+  assert.equal(await firewallCommand(['print'], config(['--gateway.wan.interface=eth0']), c.out), 2);
+  assert.match(c.stderr(), /LAN and the WAN must be different interfaces/);
+});
+
+test('firewall command: the transport port comes from --port, else router.state.json, else none (WAN closed, with a note)', async () => {
+  await withDatadir(async (dir) => {
+    const base = ['--datadir', dir];
+    assert.deepEqual((await routerTransportPorts(loadConfig([...base, '--port=9999'], '/h').config)).ports, { tcp: [9999], udp: [] });
+    const none = await routerTransportPorts(loadConfig(base, '/h').config);
+    assert.deepEqual(none.ports, { tcp: [], udp: [] });
+    assert.match(none.note!, /not known yet/);
+    writeFileSync(join(dir, 'router.state.json'), JSON.stringify({ ntcp2Port: 23456 }));
+    assert.deepEqual((await routerTransportPorts(loadConfig(base, '/h').config)).ports, { tcp: [23456], udp: [] });
+    assert.deepEqual((await routerTransportPorts(loadConfig([...base, '--ntcp2.enabled=false'], '/h').config)).ports, { tcp: [], udp: [] });
+    writeFileSync(join(dir, 'router.state.json'), '{');
+    const c = capture();
+    assert.equal(await firewallCommand(['print'], loadConfig(base, '/h').config, c.out), 2);
+    assert.match(c.stderr(), /not valid JSON/);
+  });
+});
+
+test('firewall command: apply and check through the runner, with exit codes 0 / 1 / 3', async () => {
+  const k = new FakeKernel();
+  const c = capture();
+  assert.equal(await firewallCommand(['check'], config(), c.out, k), 1, 'nothing loaded yet');
+  assert.match(c.stdout(), /do NOT match/);
+  assert.equal(await firewallCommand(['apply'], config(), c.out, k), 0, c.stderr());
+  assert.match(c.stdout(), /applied and checked/);
+  assert.equal(await firewallCommand(['check'], config(), c.out, k), 0);
+  assert.match(c.stdout(), /match the config/);
+
+  const failing = new FakeKernel();
+  failing.fail = (line, input) => (line === 'ip6tables-restore' && input?.includes('garlicgate') ? { code: 1, stdout: '', stderr: 'boom' } : undefined);
+  const f = capture();
+  assert.equal(await firewallCommand(['apply'], config(), f.out, failing), 1);
+  assert.match(f.stderr(), /apply failed: .*boom.*rolled back/);
+
+  const broken = new FakeKernel();
+  // The load fails, and so does reading the rules back after the rollback.
+  broken.fail = (line) =>
+    line === 'ip6tables-restore' ? { code: 1, stdout: '', stderr: 'boom' } : line === 'iptables-save' && broken.calls.length > 3 ? { code: 1, stdout: '', stderr: 'gone' } : undefined;
+  const b = capture();
+  assert.equal(await firewallCommand(['apply'], config(), b.out, broken), 3);
+  assert.match(b.stderr(), /ROLLBACK INCOMPLETE/);
+});
+
+test('firewall command: the garlicgate CLI dispatches `firewall print` with options from the INI file and the command line', async () => {
+  await withDatadir((dir) => {
+    writeFileSync(join(dir, 'garlicgate.conf'), '[gateway]\nlan.interface = end0\nvirtualrange = 10.200.0.0/16\n');
+    const r = spawnSync(process.execPath, [cli, 'firewall', 'print', `--datadir=${dir}`, '--port=24680', '--gateway.dns.port=5300'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /-A PREROUTING -d 10\.200\.0\.0\/16 -i end0 -p tcp/);
+    assert.match(r.stdout, /--to-ports 5300/);
+    const bad = spawnSync(process.execPath, [cli, 'firewall', 'print', `--datadir=${dir}`, '--gateway.lan.interface=eth0;reboot'], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /not a network interface name/);
+    const unknown = spawnSync(process.execPath, [cli, 'frobnicate', `--datadir=${dir}`], { encoding: 'utf8' });
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /unknown command "frobnicate"/);
+    const help = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8' });
+    assert.match(help.stdout, /garlicgate firewall apply/);
+  });
+});
