@@ -1,23 +1,28 @@
 /**
  * End to end, as root: a LAN client in one network namespace, the gateway box in another, a veth
- * between them. Inside the box only: a TPROXY rule sends LAN TCP for the virtual range to the
- * proxy's transparent socket (created and passed the systemd way by test/helpers/socket-activate.py),
- * with the policy route that makes TPROXYed packets local. The client resolves a name through our
- * DNS server with an ordinary stub resolver and connects with plain TCP to the address it got; the
- * proxy must recover the name and the port. The stream backend is LocalTcpTestBackend (a local
- * HTTP server in the box): what is tested here is the LAN side, not I2P.
+ * between them. The proxy's transparent socket and the DNS sockets are created and passed the
+ * systemd way by test/helpers/socket-activate.py. The client resolves names through our DNS server
+ * with an ordinary stub resolver and connects with plain TCP to the addresses it got; the proxy must
+ * recover name and port. Twice: with only the TPROXY rule and its policy route (what the proxy
+ * itself needs), and with the appliance's own generated fail-closed firewall (src/gateway/firewall),
+ * whose DNS REDIRECT makes any address's port 53 ours.
  *
- * The full firewall (fail-closed filter rules) is another module's; only the TPROXY lines are here.
+ * The stream backend is LocalTcpTestBackend (a local HTTP server in the box): what is tested here is
+ * the LAN side, not I2P.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { base32Encode } from '../../src/data/base32.js';
 import { defaultGatewayConfig } from '../../src/config/gateway-options.js';
-import { deleteNetns } from '../interop/netns.js';
 import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway-process.js';
 import { TEST_PAGE } from '../helpers/gateway-test-main.js';
+import { Lab, run } from './lab.js';
+import { applyFirewall } from '../../src/gateway/firewall/apply.js';
+import { systemRunner } from '../../src/gateway/firewall/command-runner.js';
+import { validateFirewallConfig } from '../../src/gateway/firewall/firewall-config.js';
+import { generateFirewall } from '../../src/gateway/firewall/ruleset.js';
 
 const LAN_NS = 'ggh-tp-lan';
 const GW_NS = 'ggh-tp-gw';
@@ -29,32 +34,38 @@ const VIRTUAL_RANGE = '10.191.0.0/16';
 const PROXY_PORT = 7040;
 const DNS_PORT = 7053;
 
-function sh(cmd: string, args: string[], input?: string): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
+function buildNetwork(lab: Lab): void {
+  lab.namespace(LAN_NS);
+  lab.namespace(GW_NS);
+  lab.link({ ns: LAN_NS, ifname: LAN_IF, address: `${CLIENT_ADDR}/24` }, { ns: GW_NS, ifname: GW_IF, address: `${GW_ADDR}/24` });
+  run('ip', ['-n', LAN_NS, 'route', 'add', 'default', 'via', GW_ADDR]);
 }
 
-function ipIn(ns: string, args: string[]): void {
-  sh('ip', ['-n', ns, ...args]);
-}
-
-function buildNetwork(): void {
-  for (const ns of [LAN_NS, GW_NS]) {
-    deleteNetns(ns);
-    sh('ip', ['netns', 'add', ns]);
-    ipIn(ns, ['link', 'set', 'lo', 'up']);
-  }
-  // Both ends are created directly inside the namespaces: nothing touches the host's links.
-  sh('ip', ['link', 'add', 'name', LAN_IF, 'netns', LAN_NS, 'type', 'veth', 'peer', 'name', GW_IF, 'netns', GW_NS]);
-  ipIn(LAN_NS, ['addr', 'add', `${CLIENT_ADDR}/24`, 'dev', LAN_IF]);
-  ipIn(LAN_NS, ['link', 'set', LAN_IF, 'up']);
-  ipIn(LAN_NS, ['route', 'add', 'default', 'via', GW_ADDR]);
-  ipIn(GW_NS, ['addr', 'add', `${GW_ADDR}/24`, 'dev', GW_IF]);
-  ipIn(GW_NS, ['link', 'set', GW_IF, 'up']);
+/** Only what the proxy needs: the TPROXY rule and its policy route. */
+function tproxyOnly(lab: Lab): void {
   // TPROXY marks the packet; the mark selects a table where every address is local, so the packet
   // is delivered to our transparent socket instead of being forwarded.
-  ipIn(GW_NS, ['rule', 'add', 'fwmark', '0x1/0x1', 'lookup', '100']);
-  ipIn(GW_NS, ['route', 'add', 'local', '0.0.0.0/0', 'dev', 'lo', 'table', '100']);
-  sh('ip', ['netns', 'exec', GW_NS, 'iptables-restore'], ['*mangle', `-A PREROUTING -i ${GW_IF} -d ${VIRTUAL_RANGE} -p tcp -j TPROXY --on-port ${PROXY_PORT} --tproxy-mark 0x1/0x1`, 'COMMIT', ''].join('\n'));
+  run('ip', ['-n', GW_NS, 'rule', 'add', 'fwmark', '0x1/0x1', 'lookup', '100']);
+  run('ip', ['-n', GW_NS, 'route', 'add', 'local', '0.0.0.0/0', 'dev', 'lo', 'table', '100']);
+  lab.exec(GW_NS, 'iptables-restore', [], ['*mangle', `-A PREROUTING -i ${GW_IF} -d ${VIRTUAL_RANGE} -p tcp -j TPROXY --on-port ${PROXY_PORT} --tproxy-mark 0x1/0x1`, 'COMMIT', ''].join('\n'));
+}
+
+/** The appliance's own fail-closed ruleset (src/gateway/firewall), applied inside the gateway namespace. */
+async function realFirewall(): Promise<void> {
+  const plan = generateFirewall(
+    validateFirewallConfig({
+      lan: { interface: GW_IF, address: GW_ADDR, bits: 24 },
+      wan: { interface: 'ggh-tp-w0' },
+      virtualRange: { address: '10.191.0.0', bits: 16 },
+      mode: 'i2p',
+      dnsPort: DNS_PORT,
+      proxyPort: PROXY_PORT,
+      dhcp: false,
+      adminPort: undefined,
+      transport: { tcp: [24680], udp: [] },
+    }),
+  );
+  await applyFirewall(plan, { run: (command, args, input) => systemRunner.run('ip', ['netns', 'exec', GW_NS, command, ...args], input) });
 }
 
 /**
@@ -79,7 +90,7 @@ import { Resolver } from 'node:dns/promises';
 import * as http from 'node:http';
 import * as net from 'node:net';
 const r = new Resolver({ timeout: 2000, tries: 2 });
-r.setServers(['${GW_ADDR}:${DNS_PORT}']);
+r.setServers([DNS_SERVER]);
 const get = (host, port, name) => new Promise((resolve, reject) => {
   http.get({ host, port, path: '/', headers: { host: name }, agent: false }, (res) => {
     let body = '';
@@ -111,19 +122,25 @@ const out = {
 console.log(JSON.stringify(out));
 `;
 
-test('a LAN client resolves an .i2p name through our DNS and reaches it with plain TCP through TPROXY', { timeout: 90_000 }, async () => {
+/**
+ * Builds the namespaces, applies `firewall`, starts the gateway with sockets passed the systemd way,
+ * runs the LAN client against `dnsServer`, and checks what it saw and what the proxy asked for.
+ */
+async function scenario(firewall: (lab: Lab) => void | Promise<void>, dnsServer: string): Promise<void> {
   assert.equal(process.getuid?.(), 0, 'e2e tests run as root (network namespaces, iptables): use `sudo npm test`');
   const b32 = `${base32Encode(randomBytes(32))}.b32.i2p`;
+  const lab = new Lab();
   let gw: GatewayProcess | undefined;
   try {
-    buildNetwork();
+    buildNetwork(lab);
+    await firewall(lab);
     gw = await startGatewayProcess({
       prefix: ['ip', 'netns', 'exec', GW_NS],
       listen: [`proxy=tcp:0.0.0.0:${PROXY_PORT}:transparent`, `dns-udp=udp:${GW_ADDR}:${DNS_PORT}`, `dns-tcp=tcp:${GW_ADDR}:${DNS_PORT}`],
       config: { ...defaultGatewayConfig(), 'gateway.virtualrange': VIRTUAL_RANGE },
       knownNames: ['site.i2p'],
     });
-    const out = await inLan(CLIENT.replaceAll('NAMES.b32', JSON.stringify(b32)));
+    const out = await inLan(CLIENT.replaceAll('NAMES.b32', JSON.stringify(b32)).replace('DNS_SERVER', JSON.stringify(dnsServer)));
 
     assert.match(String(out.site), /^10\.191\.\d+\.\d+$/);
     assert.match(String(out.b32), /^10\.191\.\d+\.\d+$/);
@@ -149,7 +166,15 @@ test('a LAN client resolves an .i2p name through our DNS and reaches it with pla
     assert.equal(stats.stats.proxy.rejected['unknown-address'], 1);
   } finally {
     if (gw) await gw.stop();
-    deleteNetns(LAN_NS);
-    deleteNetns(GW_NS);
+    await lab.cleanup();
   }
+}
+
+test('a LAN client resolves an .i2p name through our DNS and reaches it with plain TCP through TPROXY', { timeout: 90_000 }, async () => {
+  await scenario(tproxyOnly, `${GW_ADDR}:${DNS_PORT}`);
+});
+
+test('the same behind the appliance firewall: DNS to port 53 of any address is ours, TPROXY and policy routing are the generated ones', { timeout: 90_000 }, async () => {
+  // 9.9.9.9:53 — the firewall REDIRECTs LAN DNS to any address to our server; nothing leaves.
+  await scenario(() => realFirewall(), '9.9.9.9:53');
 });
