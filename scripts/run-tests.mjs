@@ -20,8 +20,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
 
 // iptables (nft backend), tcpdump, ping, dnsmasq-base, busybox (udhcpc): the gateway's firewall, its
-// leak captures and ICMP probes, and LAN DHCP (test/e2e).
-const REQUIRED_PACKAGES = ['i2pd', 'iproute2', 'iptables', 'tcpdump', 'iputils-ping', 'dnsmasq-base', 'busybox'];
+// leak captures and ICMP probes, and LAN DHCP; python3: the test launcher that hands transparent
+// sockets over the systemd way (test/helpers/socket-activate.py).
+const REQUIRED_PACKAGES = ['i2pd', 'iproute2', 'iptables', 'tcpdump', 'iputils-ping', 'dnsmasq-base', 'busybox', 'python3'];
 
 function fail(msg) {
   console.error(`run-tests: ${msg}`);
