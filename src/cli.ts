@@ -12,6 +12,8 @@ import { createLogger } from './util/log.js';
 import { Router } from './router/router.js';
 import { GARLICGATE_VERSION } from './version.js';
 import { FIREWALL_USAGE, firewallCommand } from './gateway/firewall/command.js';
+import { DHCP_USAGE, dhcpCommand } from './gateway/dhcp/command.js';
+import { SystemdNotifier } from './util/systemd-notify.js';
 
 const write = {
   stdout: (text: string): void => void process.stdout.write(text),
@@ -30,7 +32,7 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
   if (loaded.help) {
-    process.stdout.write(`${usage()}\n${FIREWALL_USAGE}`);
+    process.stdout.write(`${usage()}\n${FIREWALL_USAGE}${DHCP_USAGE}`);
     return 0;
   }
   if (loaded.version) {
@@ -38,12 +40,15 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (loaded.positionals[0] === 'firewall') return firewallCommand(loaded.positionals.slice(1), loaded.config, write);
+  if (loaded.positionals[0] === 'dhcp') return dhcpCommand(loaded.positionals.slice(1), loaded.config, write);
   if (loaded.positionals.length > 0) {
     process.stderr.write(`garlicgate: unknown command "${loaded.positionals.join(' ')}" (see --help)\n`);
     return 2;
   }
   const log = createLogger(loaded.config.loglevel);
   const router = new Router(loaded.config, log);
+  // Under systemd (Type=notify, WatchdogSec=): READY=1 once running, keep-alives, STOPPING=1.
+  const systemd = new SystemdNotifier({ log });
   try {
     await router.start();
   } catch (e) {
@@ -51,9 +56,11 @@ async function main(argv: string[]): Promise<number> {
     await router.stop().catch(() => undefined);
     return 1;
   }
+  await systemd.ready('router running');
   await new Promise<void>((resolve) => {
     const stop = (sig: string): void => {
       log.info({ signal: sig }, 'stopping');
+      void systemd.stopping();
       router.stop().finally(resolve);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
