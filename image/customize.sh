@@ -37,7 +37,7 @@ in_root chown garlicgate:garlicgate /etc/garlicgate/garlicgate.conf
 chmod 0640 "$R/etc/garlicgate/garlicgate.conf"
 install -D -m 0755 "$REPO/image/firstboot/garlicgate-firstboot.sh" "$R/usr/local/lib/garlicgate/garlicgate-firstboot"
 install -m 0644 "$REPO/systemd/appliance/garlicgate-firstboot.service" "$REPO/systemd/appliance/garlicgate-update.service" "$R/etc/systemd/system/"
-for d in journald.conf.d resolved.conf.d; do
+for d in journald.conf.d resolved.conf.d networkd.conf.d; do
   install -D -m 0644 "$REPO/systemd/appliance/$d/garlicgate.conf" "$R/etc/systemd/$d/garlicgate.conf"
 done
 for d in systemd-networkd.service.d ssh.service.d; do
