@@ -23,7 +23,7 @@ import { NAMED_HOST, SamTestNet, httpGetOver, patternBytes } from '../test/inter
 import { runIfMain } from './run-if-main.js';
 
 const SETUP_ROUNDS = 30;
-const BULK_ROUNDS = 5;
+const BULK_ROUNDS = 8;
 const MIB = 1024 * 1024;
 
 /** The direct client: HELLO, STREAM CONNECT, the socket with whatever followed the reply line. */
