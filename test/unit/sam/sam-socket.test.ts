@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { failureKind, SamStreamBackend } from '../../../src/client/sam/sam-backend.js';
+import { failureKind, samBackendOptions, SamStreamBackend } from '../../../src/client/sam/sam-backend.js';
+import { loadConfig } from '../../../src/config/load.js';
 import { streamConnectCommand, namingLookupCommand, sessionCreateCommand } from '../../../src/client/sam/sam-commands.js';
 import { SamSocket } from '../../../src/client/sam/sam-socket.js';
 import { I2PBackendError } from '../../../src/gateway/i2p-backend.js';
@@ -239,4 +240,9 @@ test('backend: close() ends a lookup under way with backend-down', async () => {
   } finally {
     server.close();
   }
+});
+
+test('backend options come from gateway.sam.address / gateway.sam.port', () => {
+  assert.deepEqual(samBackendOptions(loadConfig([], '/nonexistent-home').config), { host: '127.0.0.1', port: 7656 });
+  assert.deepEqual(samBackendOptions(loadConfig(['--gateway.sam.address=::1', '--gateway.sam.port=7777'], '/nonexistent-home').config), { host: '::1', port: 7777 });
 });
