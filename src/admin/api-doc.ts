@@ -173,7 +173,8 @@ The JSON API of the admin web UI (issue 6). The server is part of the router pro
   (\`http.address\`: \`127.0.0.1\` by default; \`0.0.0.0\` means the LAN address and loopback). Plain HTTP on the LAN.
 - **Base path:** \`${API_PREFIX}\`. Everything else on the server is the static page (\`webui/dist\`).
 - **JSON:** request bodies must be \`application/json\` (anything else: 415); answers are \`application/json; charset=utf-8\`
-  unless a route says otherwise. Unknown body fields are refused (400). Times are milliseconds since the Unix epoch
+  unless a route says otherwise. A POST/PUT/DELETE sent without a body counts as \`{}\`. Unknown body fields are
+  refused (400). Times are milliseconds since the Unix epoch
   unless named otherwise; sizes are bytes; rates are bytes per second.
 - **Host check (DNS rebinding):** a request whose \`Host\` header is not one of the box's names (\`localhost\`, its
   hostname, \`<hostname>.local\`, the \`http.hostname\` names) or addresses is answered **403** \`{"error":"host not allowed"}\`

@@ -166,6 +166,8 @@ export class DashboardFeed {
   start(): void {
     if (this.timer) return;
     this.aggregator.add(this.sample());
+    // systeminformation's first CPU load reading takes half a second: take it now, not on the first page load.
+    this.refreshSystem();
     this.timer = setInterval(() => this.tick(), this.intervalMs);
     this.timer.unref();
   }

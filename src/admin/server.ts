@@ -207,6 +207,11 @@ export async function buildAdminApp(opts: AdminAppOptions): Promise<AdminApp> {
     routeOptions.onRequest = [...(Array.isArray(existing) ? existing : existing ? [existing] : []), passwordLimit];
   });
 
+  // A POST/PUT/DELETE without a body means `{}` (its schema then says what is missing).
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && isStateChanging(request.method)) request.body = {};
+  });
+
   // Actions that must wait until the answer is out (restart, shutdown).
   const after = new WeakMap<FastifyRequest, () => void>();
   app.addHook('onResponse', async (request) => {

@@ -138,6 +138,10 @@ test('system: restart needs a supervisor; shutdown and restart act after the ans
     assert.equal(s.status, 202);
     await new Promise((x) => setImmediate(x));
     assert.deepEqual(plain.processCalls, ['shutdown:true']);
+    assert.equal((await a.post('/api/v1/system/shutdown')).status, 202, 'no body is {}');
+    assert.equal((await a.post('/api/v1/system/shutdown', { graceful: 'yes' })).status, 400);
+    await new Promise((x) => setImmediate(x));
+    assert.deepEqual(plain.processCalls, ['shutdown:true', 'shutdown:false']);
     const b = new Client(supervised.admin);
     await b.logIn();
     assert.equal((await b.post('/api/v1/system/restart')).status, 202);
