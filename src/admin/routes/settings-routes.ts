@@ -5,12 +5,26 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { ROLLBACK_DEFAULT_S, ROLLBACK_MAX_S, ROLLBACK_MIN_S, SettingsRejected } from '../settings/settings-service.js';
-import { SETTING_KEYS } from '../settings/settings-spec.js';
+import { SETTING_KEYS, settingHelp, type SettingKey } from '../settings/settings-spec.js';
 import { TransactionError } from '../settings/transaction.js';
 import type { AdminDeps } from './deps.js';
 import { API_PREFIX, arr, bool, errorSchema, int, obj, oneOfStr, record, route, str, type RouteSpec } from './spec.js';
 
 const valueSchema = { type: ['string', 'number', 'boolean', 'null'], description: 'string, number or boolean; null = unset (e.g. no outproxy)' };
+
+/** What each setting takes, for the documentation; the option's own parser checks it and gives the reason. */
+const EXPECTS: Record<SettingKey, string> = {
+  bandwidth: 'a letter K L M N O P X',
+  share: 'an integer 0–100 (percent)',
+  'limits.transittunnels': 'an integer 0–65535 (0 = carry no transit)',
+  floodfill: 'true or false',
+  'gateway.lan.interface': 'an interface name, e.g. "eth0"',
+  'gateway.lan.address': 'the box’s LAN address with prefix, e.g. "192.168.42.1/24"',
+  'gateway.wan.interface': 'an interface name, e.g. "wlan0"',
+  'gateway.virtualrange': 'an IPv4 range /8–/24, e.g. "10.191.0.0/16"',
+  'gateway.mode': '"i2p" or "outproxy" (outproxy on/off)',
+  'gateway.outproxy': '"name.i2p:port", or null for none',
+};
 
 const pendingProps = {
   id: str('transaction id: confirm or roll back with it'),
@@ -80,10 +94,10 @@ export const SETTINGS_ROUTES = {
         {
           changes: {
             type: 'object',
-            description: 'setting key → new value',
+            description: 'setting key → new value; keys are option names with dots, e.g. `{"gateway.mode": "outproxy"}`',
             minProperties: 1,
             additionalProperties: false,
-            properties: Object.fromEntries(SETTING_KEYS.map((k) => [k, valueSchema])),
+            properties: Object.fromEntries(SETTING_KEYS.map((k) => [k, { ...valueSchema, description: `${EXPECTS[k]} — ${settingHelp(k)}` }])),
           },
           rollbackSeconds: int(`seconds to confirm before the change is rolled back (default ${ROLLBACK_DEFAULT_S})`, { minimum: ROLLBACK_MIN_S, maximum: ROLLBACK_MAX_S }),
         },
