@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeAdmin } from './fixture.js';
+import { makeAdmin, tempDir } from './fixture.js';
 import { AdminServer } from '../../../src/admin/server.js';
 import { silentLogger } from '../../../src/util/log.js';
 
@@ -25,7 +24,7 @@ test('admin server: listens on loopback; an address not configured yet is retrie
 });
 
 test('the page is served from webui/dist with the same headers; /api paths never fall through to it', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'ggadmin-webui-'));
+  const root = tempDir('webui');
   writeFileSync(join(root, 'index.html'), '<!doctype html><title>GarlicGate</title>');
   writeFileSync(join(root, 'app.js'), 'console.log(1)');
   const t = await makeAdmin({ app: { staticRoot: root } });
