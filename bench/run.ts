@@ -13,6 +13,7 @@ import { benchTransit } from './transit.js';
 import { benchGatewayDns } from './gateway-dns.js';
 import { benchFirewall } from './firewall.js';
 import { benchSystemdNotify } from './systemd-notify.js';
+import { benchAdminApi } from './admin-api.js';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createNetns, deleteNetns } from '../test/interop/netns.js';
@@ -24,21 +25,21 @@ const BENCH_NETNS = 'ggh-bench';
  * The comparison with i2pd runs in a network namespace of its own (i2pd 2.45.1 refuses peers on
  * loopback), so it needs root and the i2pd package; without them the report says why it is missing.
  */
-function benchAgainstI2pd(scriptName: string): Record<string, unknown> {
+function benchAgainstI2pd(scriptName: string, netns = BENCH_NETNS): Record<string, unknown> {
   if (process.getuid?.() !== 0) return { missing: 'needs root (network namespace); run `sudo npm run bench`' };
   try {
     findI2pd();
   } catch (e) {
     return { missing: (e as Error).message };
   }
-  createNetns(BENCH_NETNS);
+  createNetns(netns);
   try {
     const script = fileURLToPath(new URL(`./${scriptName}`, import.meta.url));
-    const r = spawnSync('ip', ['netns', 'exec', BENCH_NETNS, process.execPath, script], { encoding: 'utf8', timeout: 300_000 });
+    const r = spawnSync('ip', ['netns', 'exec', netns, process.execPath, script], { encoding: 'utf8', timeout: 300_000 });
     if (r.status !== 0) return { failed: (r.stderr || r.error?.message || `exit ${r.status}`).slice(-2000) };
     return JSON.parse(r.stdout) as Record<string, unknown>;
   } finally {
-    deleteNetns(BENCH_NETNS);
+    deleteNetns(netns);
   }
 }
 
@@ -71,10 +72,14 @@ async function main(): Promise<void> {
   report.firewall = await benchFirewall();
   stage('systemd notify');
   report.systemdNotify = await benchSystemdNotify();
+  stage('admin api');
+  report.adminApi = await benchAdminApi();
   stage('ntcp2 vs i2pd');
   report.ntcp2VsI2pd = benchAgainstI2pd('ntcp2-i2pd.js');
   stage('transit vs i2pd');
   report.transitVsI2pd = benchAgainstI2pd('transit-i2pd.js');
+  stage('sam backend vs direct sam (i2pd)');
+  report.samVsDirect = benchAgainstI2pd('sam-i2pd.js', 'ggh-bench-sam');
   process.stdout.write(JSON.stringify(report, null, 2) + '\n');
 }
 

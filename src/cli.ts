@@ -14,6 +14,16 @@ import { GARLICGATE_VERSION } from './version.js';
 import { FIREWALL_USAGE, firewallCommand } from './gateway/firewall/command.js';
 import { DHCP_USAGE, dhcpCommand } from './gateway/dhcp/command.js';
 import { SystemdNotifier } from './util/systemd-notify.js';
+import { LogRingBuffer } from './admin/log-buffer.js';
+import { performPendingFactoryReset } from './admin/factory-reset.js';
+import { startAdmin, type RunningAdmin } from './admin/start.js';
+import { adminRouterView } from './router/admin-view.js';
+
+/**
+ * Exit status after a restart asked from the admin UI: non-zero, so systemd restarts the unit with
+ * Restart=on-failure as with Restart=always (EX_TEMPFAIL).
+ */
+const RESTART_EXIT_CODE = 75;
 
 const write = {
   stdout: (text: string): void => void process.stdout.write(text),
@@ -45,8 +55,17 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`garlicgate: unknown command "${loaded.positionals.join(' ')}" (see --help)\n`);
     return 2;
   }
-  const log = createLogger(loaded.config.loglevel);
-  const router = new Router(loaded.config, log);
+  const { config } = loaded;
+  // The admin UI's log page reads the router's log lines from this buffer (as well as stdout).
+  const logs = config['http.enabled'] ? new LogRingBuffer() : undefined;
+  const log = createLogger(config.loglevel, undefined, logs);
+  try {
+    await performPendingFactoryReset(config.datadir, log);
+  } catch (e) {
+    log.fatal({ err: (e as Error).message }, 'factory reset failed');
+    return 1;
+  }
+  const router = new Router(config, log);
   // Under systemd (Type=notify, WatchdogSec=): READY=1 once running, keep-alives, STOPPING=1.
   const systemd = new SystemdNotifier({ log });
   try {
@@ -56,18 +75,55 @@ async function main(argv: string[]): Promise<number> {
     await router.stop().catch(() => undefined);
     return 1;
   }
-  await systemd.ready('router running');
+  let exitCode = 0;
+  const admin = logs ? await startAdminUi(loaded.commandLine, router, logs, () => (exitCode = RESTART_EXIT_CODE)) : undefined;
+  await systemd.ready(admin ? 'router and admin UI running' : 'router running');
   await new Promise<void>((resolve) => {
-    const stop = (sig: string): void => {
-      log.info({ signal: sig }, 'stopping');
+    const stop = (why: string): void => {
+      log.info({ reason: why }, 'stopping');
       void systemd.stopping();
-      router.stop().finally(resolve);
+      Promise.resolve(admin?.close())
+        .catch((e: Error) => log.error({ err: e.message }, 'admin UI did not stop cleanly'))
+        .then(() => router.stop())
+        .finally(resolve);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
-    router.once('shutdownRequested', () => stop('I2PControl'));
+    router.once('shutdownRequested', () => stop('shutdown requested'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  return 0;
+  return exitCode;
+}
+
+/**
+ * The admin web UI (src/admin) in the router's process. A failure to start it is logged and the
+ * router runs on without it. Restart is offered only under systemd (INVOCATION_ID is set for its
+ * services), which starts the process again after it exits.
+ */
+async function startAdminUi(commandLine: ReadonlySet<string>, router: Router, logs: LogRingBuffer, markRestart: () => void): Promise<RunningAdmin | undefined> {
+  const supervised = process.env.INVOCATION_ID !== undefined;
+  try {
+    return await startAdmin({
+      config: router.config,
+      commandLine,
+      router: adminRouterView(router, GARLICGATE_VERSION),
+      logs,
+      log: router.log,
+      process: {
+        shutdown: (graceful) => router.requestShutdown(graceful),
+        ...(supervised
+          ? {
+              restart: () => {
+                markRestart();
+                router.requestShutdown(false);
+              },
+            }
+          : {}),
+      },
+    });
+  } catch (e) {
+    router.log.error({ err: (e as Error).message }, 'admin UI failed to start; the router runs without it');
+    return undefined;
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -85,29 +85,50 @@ export function parseIni(text: string, source: string): Map<string, string> {
 
 export interface LoadedConfig {
   config: RouterConfig;
+  /** Options given on the command line: they win over the config file (the admin UI says so when it writes the file). */
+  commandLine: Set<string>;
   positionals: string[];
   help: boolean;
   version: boolean;
+}
+
+function applyOption(config: RouterConfig, name: string, raw: string, where: string): void {
+  if (!isOptionName(name)) throw new ConfigError(`${where}: unknown option "${name}"`);
+  try {
+    (config as unknown as Record<string, unknown>)[name] = OPTIONS[name].parse(raw, name);
+  } catch (e) {
+    if (e instanceof ConfigError && where !== 'command line') throw new ConfigError(`${where}: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * Applies the options of a config file's text to `config` (validating every one; ConfigError with
+ * the file and line's reason otherwise). `datadir` and `conf` are ignored: command line only, as in
+ * i2pd. Also used to check a config file before it is written (admin settings, backup restore).
+ */
+export function applyConfigFile(config: RouterConfig, text: string, source: string): void {
+  for (const [name, raw] of parseIni(text, source)) {
+    if (name === 'datadir' || name === 'conf') continue;
+    applyOption(config, name, raw, source);
+  }
+}
+
+/** The config file a router with this config reads: `--conf`, else `<datadir>/garlicgate.conf`. */
+export function configFilePath(config: Pick<RouterConfig, 'conf' | 'datadir'>): string {
+  return config.conf ?? join(config.datadir, 'garlicgate.conf');
 }
 
 /** Builds the validated config; throws ConfigError with a reason on any bad input. */
 export function loadConfig(argv: readonly string[], home: string): LoadedConfig {
   const args = parseArgs(argv);
   const config = defaultConfig(home);
-  const apply = (name: string, raw: string, where: string): void => {
-    if (!isOptionName(name)) throw new ConfigError(`${where}: unknown option "${name}"`);
-    try {
-      (config as unknown as Record<string, unknown>)[name] = OPTIONS[name].parse(raw, name);
-    } catch (e) {
-      if (e instanceof ConfigError && where !== 'command line') throw new ConfigError(`${where}: ${e.message}`);
-      throw e;
-    }
-  };
+  const apply = (name: string, raw: string, where: string): void => applyOption(config, name, raw, where);
   const cliDatadir = args.options.get('datadir');
   if (cliDatadir !== undefined) apply('datadir', cliDatadir, 'command line');
   const cliConf = args.options.get('conf');
   if (cliConf !== undefined) apply('conf', cliConf, 'command line');
-  const confPath = config.conf ?? join(config.datadir, 'garlicgate.conf');
+  const confPath = configFilePath(config);
   if (config.conf !== undefined && !existsSync(confPath)) throw new ConfigError(`config file ${confPath} does not exist`);
   if (existsSync(confPath)) {
     let text: string;
@@ -116,16 +137,13 @@ export function loadConfig(argv: readonly string[], home: string): LoadedConfig 
     } catch (e) {
       throw new ConfigError(`cannot read config file ${confPath}: ${(e as Error).message}`);
     }
-    for (const [name, raw] of parseIni(text, confPath)) {
-      if (name === 'datadir' || name === 'conf') continue; // command line only, as in i2pd
-      apply(name, raw, confPath);
-    }
+    applyConfigFile(config, text, confPath);
   }
   for (const [name, raw] of args.options) {
     if (name === 'datadir' || name === 'conf') continue;
     apply(name, raw, 'command line');
   }
-  return { config, positionals: args.positionals, help: args.help, version: args.version };
+  return { config, commandLine: new Set(args.options.keys()), positionals: args.positionals, help: args.help, version: args.version };
 }
 
 export function usage(): string {

@@ -40,6 +40,11 @@ export async function readRouterState(datadir: string): Promise<RouterState | un
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new RouterStateError(`cannot read ${path}: ${(e as Error).message}`);
   }
+  return parseRouterState(text, path);
+}
+
+/** Parses and checks the state file's text (also used to check one in a backup before restoring it). */
+export function parseRouterState(text: string, path: string): RouterState {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -306,6 +306,20 @@ export class Router extends EventEmitter {
     return changed;
   }
 
+  /**
+   * Bandwidth class, share and transit limit changed while running (the admin UI's settings): the
+   * transit checks read them at once, and the RouterInfo is re-signed when the caps change (bandwidth
+   * letter, congestion cap G for a zero transit limit).
+   */
+  async applyLimits(change: { bandwidth: string; share: number; transitTunnels: number }): Promise<void> {
+    this.config.bandwidth = change.bandwidth;
+    this.config.share = change.share;
+    this.config['limits.transittunnels'] = change.transitTunnels;
+    this.transit?.setMaxTransitTunnels(change.transitTunnels);
+    if (!this.settings) return; // not started: start() reads the config
+    await this.updateSettings({ bandwidth: change.bandwidth, congestion: congestionCap(this.transit?.size ?? 0, change.transitTunnels) });
+  }
+
   /** Opens (or reuses) an NTCP2 session to a router. */
   async connect(ri: RouterInfo): Promise<NTCP2Session> {
     if (!this.ntcp2) throw new Error('NTCP2 is disabled');

@@ -78,6 +78,11 @@ export class TransitManager {
     return this.tunnels.size;
   }
 
+  /** Changes the transit limit at run time (admin settings); tunnels above a lowered limit run to their expiry. */
+  setMaxTransitTunnels(n: number): void {
+    this.opts.maxTransitTunnels = n;
+  }
+
   get counters(): TransitCountersSnapshot {
     let messages = this.closedMessages;
     let bytes = this.closedBytes;

@@ -20,10 +20,20 @@ export function isLogLevel(s: string): boolean {
   return s in LEVELS;
 }
 
-/** Structured JSON logs to stdout (journald on the appliance). */
-export function createLogger(level = 'info', destination?: NodeJS.WritableStream): Logger {
+/** Something that receives every emitted log line (one JSON object and a newline per call). */
+export interface LogTap {
+  write(line: string): void;
+}
+
+/**
+ * Structured JSON logs to stdout (journald on the appliance). With a `tap`, every line also goes to
+ * it (the admin UI's log ring buffer), at the same level, through pino's multistream.
+ */
+export function createLogger(level = 'info', destination?: NodeJS.WritableStream, tap?: LogTap): Logger {
   const lvl = LEVELS[level] ?? 'info';
-  return destination ? pino({ level: lvl, base: { name: 'garlicgate' } }, destination) : pino({ level: lvl, base: { name: 'garlicgate' } });
+  const opts = { level: lvl, base: { name: 'garlicgate' } };
+  if (tap === undefined || lvl === 'silent') return destination ? pino(opts, destination) : pino(opts);
+  return pino(opts, pino.multistream([{ stream: destination ?? pino.destination(1), level: lvl }, { stream: tap, level: lvl }]));
 }
 
 /** A logger that discards everything; for unit tests and benchmarks. */

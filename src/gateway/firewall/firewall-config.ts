@@ -163,7 +163,7 @@ export function firewallConfigFrom(config: RouterConfig, transport: TransportPor
   const lan = splitPrefix(config['gateway.lan.address'], 'gateway.lan.address');
   const httpAddress = config['http.address'];
   // The LAN reaches the admin UI only where it can: listening on all addresses or on the LAN address.
-  const adminReachable = httpAddress === '0.0.0.0' || httpAddress === '::' || httpAddress === lan.address;
+  const adminReachable = config['http.enabled'] && (httpAddress === '0.0.0.0' || httpAddress === '::' || httpAddress === lan.address);
   return validateFirewallConfig({
     lan: { interface: config['gateway.lan.interface'], address: lan.address, bits: lan.bits },
     wan: { interface: config['gateway.wan.interface'] },

@@ -17,8 +17,19 @@ export interface NTCP2Counters {
   messagesIn: number;
   messagesOut: number;
   messagesDropped: number;
-  /** Dropped messages by reason ('queue-full', 'expired', 'oversize', 'no-session'). */
+  /**
+   * Dropped messages by reason: 'backpressure' (the send backlog's hard bound, see
+   * flow-control.ts), 'expired', 'oversize', 'no-session'.
+   */
   dropReasons: Record<string, number>;
+  /** Times a session's send backlog passed high water while no other had (flow-control.ts). */
+  congestions: number;
+  /** Total time some session was congested (reads from the others paused), ms. */
+  congestedMs: number;
+  /** Times reading from a session was paused because another one was congested. */
+  readPauses: number;
+  /** Congested sessions declared slow because a read pause reached its limit. */
+  slowPeers: number;
   /** Data-phase errors by code ('aead', 'frame-length', 'block-order', 'ri-signature', ...). */
   dataPhaseErrors: Record<string, number>;
   terminationsSent: Record<string, number>;
@@ -44,6 +55,10 @@ export function newCounters(): NTCP2Counters {
     messagesOut: 0,
     messagesDropped: 0,
     dropReasons: {},
+    congestions: 0,
+    congestedMs: 0,
+    readPauses: 0,
+    slowPeers: 0,
     dataPhaseErrors: {},
     terminationsSent: {},
     terminationsReceived: {},

@@ -1,7 +1,9 @@
 /**
  * One established NTCP2 session (data phase) over a TCP socket: the I/O half around the pure
- * NTCP2DataPhase. Owns the bounded send queue (packed into frames once per event-loop tick,
- * respecting socket back-pressure), dispatches received blocks, and terminates on any error.
+ * NTCP2DataPhase. Owns the send queue (packed into frames once per event-loop tick, handed to the
+ * socket a chunk at a time as the kernel takes it), reports its backlog to the transport's flow
+ * control (which bounds it and may pause our reads), dispatches received blocks, and terminates on
+ * any error.
  */
 import type { Socket } from 'node:net';
 import type { I2NPMessage } from '../../i2np/message.js';
@@ -13,6 +15,8 @@ import type { NTCP2DataPhase } from './data-phase.js';
 import { DEFAULT_MAX_CLOCK_SKEW_MS, checkPeerRouterInfo, unixSeconds, withinSkew } from './handshake-common.js';
 import type { NTCP2Counters } from './counters.js';
 import { bump } from './counters.js';
+import type { FlowControl } from './flow-control.js';
+import { SendQueue, wireSize } from './send-queue.js';
 
 /** What a session needs from its transport. */
 export interface SessionHost {
@@ -21,17 +25,26 @@ export interface SessionHost {
   readonly netId: number;
   now(): number;
   maxClockSkewMs?: number;
-  maxSendQueue: number;
+  /** Bounds the backlog (admits()); the session reports every change through backlogChanged(). */
+  readonly flow: FlowControl;
   maxFramePayload: number;
   /** Probing-resistance delay before answering a data-phase AEAD failure. */
   aeadFailureDelayMs(): number;
   onMessage(msg: I2NPMessage, s: NTCP2Session): void;
   onRouterInfo(ri: RouterInfo, s: NTCP2Session, flood: boolean): void;
   onClosed(s: NTCP2Session, reason: string): void;
+  /** The session's backlog changed (flow.update() and acting on its decision). */
+  backlogChanged(s: NTCP2Session): void;
 }
 
 /** How long to wait for the peer to close after we sent a Termination, before destroying. */
 const LINGER_MS = 2_000;
+
+/**
+ * Most bytes handed to the socket at once. The rest stays queued (and countable, droppable) until
+ * the kernel took this chunk: Node's socket buffer would otherwise hold everything, unbounded.
+ */
+const WRITE_CHUNK_BYTES = 64 * 1024;
 
 let nextId = 1;
 
@@ -54,7 +67,13 @@ export class NTCP2Session {
   closed = false;
   closeReason: string | undefined;
 
-  private queue: I2NPMessage[] = [];
+  private readonly queue = new SendQueue();
+  /** Bytes written to the socket whose write callback has not run yet (not taken by the kernel). */
+  private inSocket = 0;
+  /** Last time the backlog moved (or became non-empty): the stall timeout counts from here. */
+  private sendProgressAt: number;
+  private readPaused = false;
+  private readPausedAt = 0;
   private flushScheduled = false;
   private waitingDrain = false;
   private terminating = false;
@@ -76,11 +95,40 @@ export class NTCP2Session {
     this.remotePort = socket.remotePort ?? 0;
     this.establishedAt = host.now();
     this.lastActivity = this.establishedAt;
+    this.sendProgressAt = this.establishedAt;
   }
 
   /** Messages waiting to be sent. */
   get queueLength(): number {
     return this.queue.length;
+  }
+
+  /** What we owe the peer: queued message bytes plus bytes in the socket's buffer. */
+  get backlogBytes(): number {
+    return this.queue.bytes + this.inSocket;
+  }
+
+  /** Whether the transport paused reading from this session (flow control). */
+  get readingPaused(): boolean {
+    return this.readPaused;
+  }
+
+  /**
+   * Pauses or resumes reading from the socket (flow control); TCP then pushes back on the peer.
+   * Time spent paused does not count against the peer's intra-frame read timeout.
+   */
+  setReadPaused(paused: boolean): void {
+    if (paused === this.readPaused || this.closed) return;
+    this.readPaused = paused;
+    const now = this.host.now();
+    if (paused) {
+      this.readPausedAt = now;
+      this.host.counters.readPauses++;
+      this.socket.pause();
+    } else {
+      if (this.frameStartedAt !== undefined) this.frameStartedAt += now - this.readPausedAt;
+      this.socket.resume();
+    }
   }
 
   /** Starts reading: `extra` holds data-phase bytes that arrived with the last handshake message. */
@@ -100,25 +148,40 @@ export class NTCP2Session {
     this.write(prefix ? Buffer.concat([prefix, frame]) : frame);
   }
 
-  /** Queues messages for sending; they are packed into frames on the next tick. */
+  /**
+   * Queues messages for sending; they are packed into frames on the next tick. Messages that
+   * would take the backlog past the flow control's hard bounds are dropped and counted
+   * ('backpressure'). Returns true if every message was queued.
+   */
   enqueue(msgs: readonly I2NPMessage[]): boolean {
     if (this.closed || this.terminating) return false;
-    for (const m of msgs) this.queue.push(m);
-    const excess = this.queue.length - this.host.maxSendQueue;
-    if (excess > 0) {
-      // Bounded queue: drop the oldest (most likely stale) messages.
-      this.queue.splice(0, excess);
-      this.host.counters.messagesDropped += excess;
-      bump(this.host.counters.dropReasons, 'queue-full', excess);
+    if (this.backlogBytes === 0) this.sendProgressAt = this.host.now();
+    let added = 0;
+    let dropped = 0;
+    for (const m of msgs) {
+      const size = wireSize(m);
+      if (!this.host.flow.admits(this.id, added + size)) {
+        dropped++;
+        continue;
+      }
+      this.queue.push(m);
+      added += size;
     }
-    this.scheduleFlush();
-    return true;
+    if (dropped > 0) {
+      this.host.counters.messagesDropped += dropped;
+      bump(this.host.counters.dropReasons, 'backpressure', dropped);
+    }
+    if (added > 0) {
+      this.host.backlogChanged(this);
+      this.scheduleFlush();
+    }
+    return dropped === 0;
   }
 
   /** Moves the queued messages to another session (duplicate-session replacement). */
   takeQueue(): I2NPMessage[] {
-    const q = this.queue;
-    this.queue = [];
+    const q = this.queue.clear();
+    this.host.backlogChanged(this);
     return q;
   }
 
@@ -129,7 +192,7 @@ export class NTCP2Session {
   terminate(reason: TerminationReason, label = terminationReasonName(reason)): void {
     if (this.closed || this.terminating) return;
     this.terminating = true;
-    this.queue = [];
+    this.queue.clear();
     try {
       const frame = this.dataPhase.terminationFrame(reason);
       this.host.counters.framesOut++;
@@ -164,16 +227,28 @@ export class NTCP2Session {
     if (this.closed) return;
     this.closed = true;
     this.closeReason = label;
-    this.queue = [];
+    this.queue.clear();
+    // Bytes still in the socket buffer die with it; write callbacks after this are ignored.
+    this.inSocket = 0;
     this.host.onClosed(this, label);
   }
 
   private write(buf: Buffer): void {
     if (this.socket.destroyed || !this.socket.writable) return;
-    this.bytesOut += buf.length;
-    this.host.counters.bytesOut += buf.length;
+    const len = buf.length;
+    this.bytesOut += len;
+    this.host.counters.bytesOut += len;
     this.lastActivity = this.host.now();
-    if (!this.socket.write(buf)) this.waitingDrain = true;
+    this.inSocket += len;
+    if (!this.socket.write(buf, () => this.written(len))) this.waitingDrain = true;
+  }
+
+  /** Write callback: the kernel took `len` bytes (or the socket died, then closed is set). */
+  private written(len: number): void {
+    if (this.closed) return;
+    this.inSocket -= len;
+    this.sendProgressAt = this.host.now();
+    this.host.backlogChanged(this);
   }
 
   private scheduleFlush(): void {
@@ -185,34 +260,46 @@ export class NTCP2Session {
     });
   }
 
-  /** Packs everything queued during the last tick into frames and writes them in one go. */
+  /**
+   * Packs what is queued into frames (several I2NP blocks per frame) and writes them, a chunk at
+   * a time, until the socket's buffer is full; the 'drain' event brings us back.
+   */
   private flush(): void {
-    if (this.closed || this.terminating || this.waitingDrain || this.queue.length === 0) return;
     const now = this.host.now();
-    const msgs = this.queue.filter((m) => m.expiration > now);
-    const expired = this.queue.length - msgs.length;
-    if (expired > 0) {
-      this.host.counters.messagesDropped += expired;
-      bump(this.host.counters.dropReasons, 'expired', expired);
+    const frameBudget = this.host.maxFramePayload;
+    while (!this.closed && !this.terminating && !this.waitingDrain && this.queue.length > 0) {
+      // Whole frames' worth at a time (take() packs as greedily as packMessages), so that the
+      // chunk boundary does not leave a half-empty frame behind.
+      const taken: I2NPMessage[] = [];
+      const start = this.queue.bytes;
+      while (start - this.queue.bytes < WRITE_CHUNK_BYTES && this.queue.length > 0) {
+        for (const m of this.queue.take(frameBudget)) taken.push(m);
+      }
+      const msgs = taken.filter((m) => m.expiration > now);
+      const expired = taken.length - msgs.length;
+      if (expired > 0) {
+        this.host.counters.messagesDropped += expired;
+        bump(this.host.counters.dropReasons, 'expired', expired);
+      }
+      if (msgs.length === 0) continue;
+      let packed;
+      try {
+        packed = this.dataPhase.packMessages(msgs, { maxFramePayload: this.host.maxFramePayload });
+      } catch (e) {
+        this.host.log.warn({ err: e, peer: this.shortHash }, 'cannot encode frame');
+        this.terminate(TerminationReason.Normal, 'send-error');
+        return;
+      }
+      if (packed.oversize.length > 0) {
+        this.host.counters.messagesDropped += packed.oversize.length;
+        bump(this.host.counters.dropReasons, 'oversize', packed.oversize.length);
+      }
+      this.messagesOut += packed.messages;
+      this.host.counters.messagesOut += packed.messages;
+      this.host.counters.framesOut += packed.frames;
+      if (packed.messages > 0) this.write(packed.data);
     }
-    this.queue = [];
-    if (msgs.length === 0) return;
-    let packed;
-    try {
-      packed = this.dataPhase.packMessages(msgs, { maxFramePayload: this.host.maxFramePayload });
-    } catch (e) {
-      this.host.log.warn({ err: e, peer: this.shortHash }, 'cannot encode frame');
-      this.terminate(TerminationReason.Normal, 'send-error');
-      return;
-    }
-    if (packed.oversize.length > 0) {
-      this.host.counters.messagesDropped += packed.oversize.length;
-      bump(this.host.counters.dropReasons, 'oversize', packed.oversize.length);
-    }
-    this.messagesOut += packed.messages;
-    this.host.counters.messagesOut += packed.messages;
-    this.host.counters.framesOut += packed.frames;
-    this.write(packed.data);
+    if (!this.closed) this.host.backlogChanged(this);
   }
 
   private onData(d: Buffer): void {
@@ -243,12 +330,18 @@ export class NTCP2Session {
   }
 
   /**
-   * Periodic check by the transport: idle timeout, and a frame that has been arriving for too
-   * long (ntcp2.rst termination reason 14, "intra-frame read timeout").
+   * Periodic check by the transport: idle timeout, a frame that has been arriving for too long
+   * (ntcp2.rst termination reason 14, "intra-frame read timeout"), and a peer that has not read
+   * anything we sent for `stallTimeoutMs` (closed without a Termination: it would not read one).
    */
-  checkTimeouts(now: number, idleTimeoutMs: number, frameTimeoutMs: number): void {
+  checkTimeouts(now: number, idleTimeoutMs: number, frameTimeoutMs: number, stallTimeoutMs: number): void {
     if (this.closed || this.terminating) return;
-    if (this.frameStartedAt !== undefined && now - this.frameStartedAt >= frameTimeoutMs) {
+    if (this.backlogBytes > 0 && now - this.sendProgressAt >= stallTimeoutMs) {
+      this.host.log.info({ peer: this.shortHash, backlog: this.backlogBytes }, 'NTCP2 peer does not read, closing');
+      this.destroy('send-stall');
+    } else if (this.readPaused) {
+      // We are not reading: neither the frame nor the idle timer is the peer's fault now.
+    } else if (this.frameStartedAt !== undefined && now - this.frameStartedAt >= frameTimeoutMs) {
       this.terminate(TerminationReason.IntraFrameReadTimeout, 'frame-timeout');
     } else if (now - this.lastActivity >= idleTimeoutMs) {
       this.terminate(TerminationReason.IdleTimeout, 'idle-timeout');

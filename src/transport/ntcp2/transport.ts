@@ -8,6 +8,10 @@
  * came from a simultaneous-connect race: the session initiated by the router with the lower hash
  * wins, a rule both ends evaluate identically. Otherwise the new session wins: the peer
  * evidently lost the old one (restart, dead TCP path). Queued messages move to the survivor.
+ *
+ * Flow control (flow-control.ts): send backlogs are bounded in bytes, per session and in total;
+ * while a session's backlog is above high water we stop reading from the other sessions, for at
+ * most `maxPauseMs` in a row.
  */
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
@@ -31,6 +35,7 @@ import {
 import { NTCP2Initiator } from './handshake-initiator.js';
 import { NTCP2Responder } from './handshake-responder.js';
 import { ReplayCache } from './replay-cache.js';
+import { FlowControl, type FlowControlOptions } from './flow-control.js';
 import { NTCP2Session, type SessionHost } from './session.js';
 
 export interface NTCP2TransportOptions {
@@ -52,8 +57,8 @@ export interface NTCP2TransportOptions {
   frameTimeoutMs?: number;
   /** Whole-handshake deadline (15 s). */
   handshakeTimeoutMs?: number;
-  /** Per-session send queue bound, in messages (oldest dropped beyond it). */
-  maxSendQueue?: number;
+  /** Send backlog bounds and read-pause thresholds (DEFAULT_FLOW_CONTROL for what is not given). */
+  flowControl?: Partial<FlowControlOptions>;
   /** Frame payload budget when packing messages (16 KiB). */
   maxFramePayload?: number;
   /** See the duplicate-session policy above (30 s). */
@@ -83,7 +88,6 @@ const DEFAULTS = {
   idleTimeoutMs: 5 * 60_000,
   handshakeTimeoutMs: 15_000,
   frameTimeoutMs: 30_000,
-  maxSendQueue: 2048,
   duplicateGraceMs: 30_000,
 };
 
@@ -106,6 +110,8 @@ export class NTCP2Transport extends EventEmitter {
   private responderState: SymmetricState;
   private stopped = false;
   private readonly host: SessionHost;
+  private readonly flow: FlowControl;
+  private pauseTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: NTCP2TransportOptions) {
     super();
@@ -117,13 +123,14 @@ export class NTCP2Transport extends EventEmitter {
     this.responderState = ntcp2InitialState(opts.staticKey.publicKey);
     const probing = opts.probing ?? DEFAULT_PROBING;
     const self = this;
+    this.flow = new FlowControl(opts.flowControl ?? {}, this.counters);
     this.host = {
       log: this.log,
       counters: this.counters,
       netId: opts.netId,
       now: () => this.now(),
       ...(opts.maxClockSkewMs !== undefined ? { maxClockSkewMs: opts.maxClockSkewMs } : {}),
-      maxSendQueue: opts.maxSendQueue ?? DEFAULTS.maxSendQueue,
+      flow: this.flow,
       maxFramePayload: opts.maxFramePayload ?? DEFAULT_MAX_FRAME_PAYLOAD,
       aeadFailureDelayMs: () => probing.minDelayMs + randomBelow(Math.max(0, probing.maxDelayMs - probing.minDelayMs) + 1),
       onMessage(msg, s) {
@@ -134,6 +141,9 @@ export class NTCP2Transport extends EventEmitter {
       },
       onClosed(s, reason) {
         self.sessionClosed(s, reason);
+      },
+      backlogChanged(s) {
+        if (self.flow.update(s.id, s.backlogBytes, self.now())) self.applyFlowControl();
       },
     };
   }
@@ -154,6 +164,11 @@ export class NTCP2Transport extends EventEmitter {
   /** The established session with a peer, if any. */
   session(peerHash: Buffer): NTCP2Session | undefined {
     return this.established.get(peerHash.toString('hex'));
+  }
+
+  /** Bytes owed to peers over all sessions (queued messages + socket buffers). */
+  get sendBacklogBytes(): number {
+    return this.flow.totalBytes;
   }
 
   /** Number of handshakes in progress. */
@@ -217,6 +232,7 @@ export class NTCP2Transport extends EventEmitter {
     if (this.stopped) return;
     this.stopped = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
     for (const s of [...this.established.values()]) s.terminate(TerminationReason.RouterShutdown);
     for (const p of [...this.pending]) this.handshakeFailed(p, 'shutdown', 'transport stopped');
     for (const socket of this.lingering) socket.destroy();
@@ -431,6 +447,7 @@ export class NTCP2Transport extends EventEmitter {
     if (!this.register(s)) return undefined;
     this.log.info({ peer: s.shortHash, inbound: p.inbound, remote: `${s.remoteAddress}:${s.remotePort}` }, 'NTCP2 session established');
     this.safeEmit('established', s, remoteRi, p.inbound);
+    if (!this.flow.shouldRead(s.id)) s.setReadPaused(true);
     s.start(ev.extra);
     return s.closed ? undefined : s;
   }
@@ -463,18 +480,42 @@ export class NTCP2Transport extends EventEmitter {
   private sessionClosed(s: NTCP2Session, reason: string): void {
     bump(this.counters.sessionsClosed, reason);
     if (this.established.get(s.key) === s) this.established.delete(s.key);
+    if (this.flow.remove(s.id, this.now())) this.applyFlowControl();
     this.log.debug({ peer: s.shortHash, reason }, 'NTCP2 session closed');
     this.safeEmit('closed', s, reason);
+  }
+
+  /**
+   * Makes every session's reading follow the flow control's decision, and arms the timer that
+   * ends a pause at its deadline.
+   */
+  private applyFlowControl(): void {
+    for (const s of this.established.values()) s.setReadPaused(!this.flow.shouldRead(s.id));
+    if (this.pauseTimer) {
+      clearTimeout(this.pauseTimer);
+      this.pauseTimer = undefined;
+    }
+    const deadline = this.flow.pauseDeadline;
+    if (deadline === undefined) return;
+    this.pauseTimer = setTimeout(() => {
+      this.pauseTimer = undefined;
+      if (this.flow.expire(this.now())) {
+        this.log.info({ slowPeers: this.counters.slowPeers }, 'NTCP2 read pause reached its limit, congested peers declared slow');
+      }
+      this.applyFlowControl();
+    }, Math.max(0, deadline - this.now()));
+    this.pauseTimer.unref();
   }
 
   private startSweep(): void {
     if (this.sweepTimer) return;
     const idle = this.opts.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs;
     const frame = this.opts.frameTimeoutMs ?? DEFAULTS.frameTimeoutMs;
-    const every = Math.max(50, Math.min(10_000, Math.floor(Math.min(idle, frame) / 4)));
+    const stall = this.flow.opts.stallTimeoutMs;
+    const every = Math.max(50, Math.min(10_000, Math.floor(Math.min(idle, frame, stall) / 4)));
     this.sweepTimer = setInterval(() => {
       const now = this.now();
-      for (const s of [...this.established.values()]) s.checkTimeouts(now, idle, frame);
+      for (const s of [...this.established.values()]) s.checkTimeouts(now, idle, frame, stall);
     }, every);
     this.sweepTimer.unref();
   }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, parseIni } from '../../../src/config/load.js';
+import { configFilePath, loadConfig, parseIni } from '../../../src/config/load.js';
 import { ConfigError } from '../../../src/config/options.js';
 
 const home = '/nonexistent-home';
@@ -88,4 +88,18 @@ test('the CLI refuses a corrupt key file rather than replacing it', () => {
   assert.equal(r.status, 1);
   assert.match(r.stdout, /missing identity/);
   assert.deepEqual(readdirSync(dir), ['router.keys.json']);
+});
+
+test('admin web UI options: http.enabled, http.hostname (a list), and where the config file is', () => {
+  const d = loadConfig([], '/h');
+  assert.equal(d.config['http.enabled'], true);
+  assert.deepEqual(d.config['http.hostname'], ['localhost']);
+  assert.deepEqual([...d.commandLine], []);
+  const c = loadConfig(['--http.enabled=false', '--http.hostname=Gateway.Home., box.lan', '--bandwidth=O'], '/h');
+  assert.equal(c.config['http.enabled'], false);
+  assert.deepEqual(c.config['http.hostname'], ['gateway.home', 'box.lan']);
+  assert.deepEqual([...c.commandLine].sort(), ['bandwidth', 'http.enabled', 'http.hostname']);
+  assert.throws(() => loadConfig(['--http.hostname=bad_name'], '/h'), /not a host name/);
+  assert.equal(configFilePath(c.config), '/h/.garlicgate/garlicgate.conf');
+  assert.equal(configFilePath({ ...c.config, conf: '/etc/gg.conf' }), '/etc/gg.conf');
 });

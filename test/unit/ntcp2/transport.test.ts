@@ -345,15 +345,112 @@ test('simultaneous connects converge on one session per peer', async () => {
   await assertDelivers(b, a);
 });
 
-test('the send queue is bounded: oldest messages are dropped and counted', async () => {
-  const a = await startNode({ maxSendQueue: 10 });
+test('the send backlog is bounded in bytes: messages beyond the hard bound are dropped and counted', async () => {
+  const a = await startNode({ flowControl: { highWaterBytes: 1024, lowWaterBytes: 512, maxSessionBytes: 2048, maxTotalBytes: 2048 } });
   const b = await startNode();
   await a.t.connect(b.router.ri);
-  const msgs = Array.from({ length: 25 }, () => message(10));
-  a.t.send(b.router.ri.hash, msgs);
-  assert.equal(a.t.counters.dropReasons['queue-full'], 15);
-  await waitFor(() => b.messages.length === 10, 'the 10 newest');
-  assert.deepEqual(b.messages.map((m) => m.msg.msgId), msgs.slice(15).map((m) => m.msgId));
+  await waitFor(() => a.t.sendBacklogBytes === 0, 'the first frame taken by the kernel');
+  // 212 wire bytes each (3 + 9 + 200): 9 fit in 2048 bytes.
+  const msgs = Array.from({ length: 25 }, () => message(200));
+  assert.equal(a.t.send(b.router.ri.hash, msgs), false, 'not everything was queued');
+  assert.equal(a.t.counters.dropReasons.backpressure, 16);
+  assert.equal(a.t.counters.messagesDropped, 16);
+  await waitFor(() => b.messages.length === 9, 'the 9 that fit');
+  assert.deepEqual(b.messages.map((m) => m.msg.msgId), msgs.slice(0, 9).map((m) => m.msgId));
+  await waitFor(() => a.t.sendBacklogBytes === 0, 'the backlog drained');
+  assert.ok(a.t.send(b.router.ri.hash, [message(200)]), 'room again');
+});
+
+const KiB = 1024;
+
+/**
+ * A relay R between a source S and a far side K: every message R gets from S, it forwards to K.
+ * K stops reading (its socket is paused), so R's backlog towards K grows.
+ */
+async function relayChain(relayOpts: Partial<NTCP2TransportOptions>): Promise<{ s: Node; r: Node; k: Node; resumeK: () => void; toK: () => NTCP2Session }> {
+  const s = await startNode();
+  const r = await startNode(relayOpts);
+  const k = await startNode();
+  await s.t.connect(r.router.ri);
+  await r.t.connect(k.router.ri);
+  r.t.on('message', (m: I2NPMessage, from: NTCP2Session) => {
+    if (from.remoteHash.equals(s.router.ri.hash)) r.t.send(k.router.ri.hash, [m]);
+  });
+  await waitFor(() => k.t.session(r.router.ri.hash) !== undefined, 'K sees R');
+  const kSide = k.t.session(r.router.ri.hash)!;
+  kSide.setReadPaused(true);
+  return { s, r, k, resumeK: () => kSide.setReadPaused(false), toK: () => r.t.session(k.router.ri.hash)! };
+}
+
+/**
+ * S sends 1 KiB messages to R, a batch per tick, until `done()` (fails after `capBytes`). S
+ * holds back while its own backlog is above 1 MiB, so that S itself never drops.
+ */
+async function pump(s: Node, r: Node, done: () => boolean, sent: I2NPMessage[], capBytes = 64 * 1024 * KiB): Promise<void> {
+  while (!done()) {
+    if (sent.length * KiB > capBytes) throw new Error(`nothing happened after ${sent.length} messages`);
+    if (s.t.sendBacklogBytes < 1024 * KiB) {
+      const batch = Array.from({ length: 32 }, () => message(KiB));
+      sent.push(...batch);
+      assert.ok(s.t.send(r.router.ri.hash, batch));
+    }
+    await new Promise((res) => setImmediate(res));
+  }
+}
+
+test('a slow reader behind a relay: the relay stops reading the source instead of dropping, and resumes', async () => {
+  const { s, r, k, resumeK, toK } = await relayChain({ flowControl: { highWaterBytes: 64 * KiB, lowWaterBytes: 16 * KiB, maxPauseMs: 60_000 } });
+  const fromS = r.t.session(s.router.ri.hash)!;
+  const sent: I2NPMessage[] = [];
+  // Until the pressure reached the source: R paused, and S's own backlog is growing.
+  await pump(s, r, () => r.t.counters.readPauses > 0 && s.t.sendBacklogBytes > 256 * KiB, sent);
+  assert.ok(fromS.readingPaused, 'R does not read S');
+  assert.ok(!toK().readingPaused, 'R still reads the congested session');
+  const backlog = toK().backlogBytes;
+  assert.ok(backlog >= 64 * KiB, `R's backlog to K is above high water: ${backlog}`);
+  // R holds what it read before pausing, no more, however long K sleeps.
+  await new Promise((res) => setTimeout(res, 300));
+  assert.equal(toK().backlogBytes, backlog);
+  assert.ok(backlog < 4096 * KiB, `bounded: ${backlog}`);
+
+  resumeK();
+  await waitFor(() => k.messages.length === sent.length, `all ${sent.length} messages at K (has ${k.messages.length})`, 30_000);
+  assert.deepEqual(k.messages.map((m) => m.msg.msgId), sent.map((m) => m.msgId), 'all of them, in order');
+  for (const n of [s, r]) assert.equal(n.t.counters.messagesDropped, 0, JSON.stringify(n.t.counters.dropReasons));
+  await waitFor(() => !fromS.readingPaused, 'R reads S again');
+  assert.ok(r.t.counters.readPauses >= 1);
+  assert.ok(r.t.counters.congestedMs >= 300, `paused for ${r.t.counters.congestedMs} ms`);
+  assert.equal(r.t.counters.slowPeers, 0);
+  await waitFor(() => r.t.sendBacklogBytes === 0 && s.t.sendBacklogBytes === 0, 'backlogs drained');
+});
+
+test('a peer that never reads: the pause is bounded, the hard bound drops and counts, then the session is closed', async () => {
+  const maxSessionBytes = 512 * KiB;
+  const { s, r, toK } = await relayChain({
+    flowControl: { highWaterBytes: 64 * KiB, lowWaterBytes: 16 * KiB, maxSessionBytes, maxTotalBytes: 1024 * KiB, maxPauseMs: 200, stallTimeoutMs: 3_000 },
+  });
+  const fromS = r.t.session(s.router.ri.hash)!;
+  const kSession = toK();
+  const sent: I2NPMessage[] = [];
+  await pump(s, r, () => (r.t.counters.dropReasons.backpressure ?? 0) > 0, sent);
+  assert.ok(r.t.counters.readPauses >= 1);
+  assert.ok(r.t.counters.slowPeers >= 1, 'K was declared slow when the pause reached its limit');
+  assert.ok(!fromS.readingPaused, 'a slow peer does not keep R from reading');
+  assert.ok(kSession.backlogBytes <= maxSessionBytes, `session backlog ${kSession.backlogBytes}`);
+  assert.ok(r.t.sendBacklogBytes <= 1024 * KiB, `total backlog ${r.t.sendBacklogBytes}`);
+  // R keeps reading everything S sent; what does not fit is dropped and counted, not buffered.
+  await waitFor(() => r.t.counters.messagesIn === sent.length, `R read all ${sent.length} (has ${r.t.counters.messagesIn})`);
+  const accepted = kSession.messagesOut + kSession.queueLength;
+  assert.equal(r.t.counters.dropReasons.backpressure! + accepted, sent.length);
+  // (What was accepted is our bounded backlog plus what the kernel's socket buffers took.)
+  assert.ok(accepted < sent.length, `accepted ${accepted} of ${sent.length}`);
+  assert.ok(kSession.backlogBytes <= maxSessionBytes);
+  // Nothing has moved for stallTimeoutMs: the session is closed and its memory released.
+  await waitFor(() => kSession.closed, 'K session closed', 10_000);
+  assert.equal(kSession.closeReason, 'send-stall');
+  assert.equal(r.t.counters.sessionsClosed['send-stall'], 1);
+  assert.equal(r.t.sendBacklogBytes, 0);
+  await assertDelivers(s, r);
 });
 
 test('expired messages are not sent', async () => {
