@@ -62,6 +62,11 @@ mkdir -p "$APP/dist" "$PKG/DEBIAN"
 cp -r dist/src "$APP/dist/src"
 find "$APP/dist" -name '*.map' -delete
 cp -r certificates "$APP/certificates"
+# The admin UI's web page, when it has been built (src/admin/server.ts serves <app>/webui/dist).
+if [ -d webui/dist ]; then
+  mkdir -p "$APP/webui"
+  cp -r webui/dist "$APP/webui/dist"
+fi
 cp package.json package-lock.json "$APP/"
 log "installing production dependencies (npm ci --omit=dev)"
 (cd "$APP" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
@@ -96,6 +101,7 @@ install -D -m 0644 systemd/garlicgate.sysusers "$PKG/usr/lib/sysusers.d/garlicga
 # Default configuration and documentation.
 install -D -m 0644 image/deb/garlicgate.conf "$PKG/usr/share/garlicgate/garlicgate.conf"
 install -D -m 0644 README.md "$PKG/usr/share/doc/garlicgate/README.md"
+[ ! -f docs/api.md ] || install -D -m 0644 docs/api.md "$PKG/usr/share/doc/garlicgate/api.md"
 install -D -m 0644 image/deb/copyright "$PKG/usr/share/doc/garlicgate/copyright"
 
 for s in postinst prerm postrm; do
