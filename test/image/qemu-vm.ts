@@ -68,8 +68,9 @@ export class QemuVm {
       'qemu-system-aarch64',
       '-M',
       'virt',
+      // The Pi 4's core. (-cpu max once killed node with SIGILL under multi-threaded TCG.)
       '-cpu',
-      'max,pauth-impdef=on',
+      'cortex-a72',
       '-smp',
       '2',
       '-accel',
