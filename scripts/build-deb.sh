@@ -60,7 +60,6 @@ mkdir -p "$APP/dist" "$PKG/DEBIAN"
 # package.json (the version is read from it) and the production dependencies, installed from the
 # lock file exactly as in development, without install scripts.
 cp -r dist/src "$APP/dist/src"
-find "$APP/dist" -name '*.map' -delete
 cp -r certificates "$APP/certificates"
 # The admin UI's web page, when it has been built (src/admin/server.ts serves <app>/webui/dist).
 if [ -d webui/dist ]; then
@@ -71,6 +70,8 @@ cp package.json package-lock.json "$APP/"
 log "installing production dependencies (npm ci --omit=dev)"
 (cd "$APP" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
 rm -f "$APP/package-lock.json" "$APP/node_modules/.package-lock.json"
+# Source maps are of no use at run time (node runs without --enable-source-maps).
+find "$APP" -name '*.map' -type f -delete
 native=$(find "$APP/node_modules" \( -name '*.node' -o -name binding.gyp \) -print | head -5)
 if [ -n "$native" ]; then
   log "native code in node_modules; it must be built for arm64 first:"
