@@ -24,7 +24,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync }
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dnsPacket from 'dns-packet';
-import { freePort, QemuVm, sh, sleep } from './qemu-vm.js';
+import { freePort, QemuVm, sh, sleep, type VmOptions } from './qemu-vm.js';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 const imageDir = process.env.GG_IMAGE_DIR ?? join(repo, 'out/image');
@@ -35,6 +35,7 @@ const LAN_HOST = '192.168.77.2';
 const BOX = '192.168.77.1';
 
 let vm: QemuVm | undefined;
+let vmOptions: VmOptions;
 let work = '';
 let httpPort = 0;
 let dnsPort = 0;
@@ -127,7 +128,7 @@ before(async () => {
 
   httpPort = await freePort();
   dnsPort = await freePort();
-  vm = new QemuVm({
+  vmOptions = {
     dir: work,
     disk,
     kernel,
@@ -140,7 +141,8 @@ before(async () => {
       { proto: 'tcp', hostPort: httpPort, guestPort: 7070 },
       { proto: 'udp', hostPort: dnsPort, guestPort: 53 },
     ],
-  });
+  };
+  vm = new QemuVm(vmOptions);
 });
 
 after(async () => {
@@ -284,6 +286,30 @@ function httpGet(port: number, host: string, path: string): Promise<{ status: nu
     req.end();
   });
 }
+
+test('after a reboot: no first boot, the firewall is back before the network and matches, same keys and name', { timeout: BOOT_TIMEOUT_MS + 300_000 }, async () => {
+  const before = await vm!.run('hostname; sha256sum /var/lib/garlicgate/router.keys.json /etc/ssh/ssh_host_ed25519_key');
+  assert.equal(before.status, 0, before.out);
+  await vm!.stop();
+  vm = new QemuVm({ ...vmOptions, consoleName: 'console-2.log' });
+  const v = vm;
+  await v.openShell(BOOT_TIMEOUT_MS);
+  const state = await v.run('systemctl is-system-running --wait', BOOT_TIMEOUT_MS);
+  figures.secondBootSecondsHostClock = Math.round((Date.now() - v.startedAt) / 1000);
+  figures.secondBootSystemdAnalyze = (await v.run('systemd-analyze')).out.trim().split('\n')[0];
+  assert.equal(state.out.trim(), 'running', (await v.run('systemctl --failed --no-legend --plain')).out);
+  const after = await v.run('hostname; sha256sum /var/lib/garlicgate/router.keys.json /etc/ssh/ssh_host_ed25519_key');
+  assert.equal(after.out, before.out, 'hostname, router keys and SSH host key kept');
+  const firstboot = await v.run('systemctl show -p ConditionResult --value garlicgate-firstboot.service');
+  assert.equal(firstboot.out.trim(), 'no', 'first boot did not run again');
+  const order = await v.run(
+    "systemctl show -p ActiveEnterTimestampMonotonic --value garlicgate-firewall.service; systemctl show -p ActiveEnterTimestampMonotonic --value systemd-networkd.service; systemctl show -p ExecMainStartTimestampMonotonic --value garlicgate.service",
+  );
+  const [firewallUp, networkdUp, routerStart] = order.out.trim().split('\n').map(Number);
+  assert.ok(firewallUp! > 0 && firewallUp! < networkdUp! && firewallUp! < routerStart!, `firewall ${firewallUp} before networkd ${networkdUp} and the router ${routerStart}`);
+  const check = await v.run('garlicgate firewall check && systemctl is-active garlicgate.service');
+  assert.equal(check.status, 0, check.out);
+});
 
 /** One A query over UDP; the answer's rcode, or a description of what went wrong. */
 async function queryDns(name: string, port: number): Promise<string> {

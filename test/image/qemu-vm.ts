@@ -15,7 +15,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createConnection, createServer, type Socket } from 'node:net';
-import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface VmOptions {
@@ -34,6 +34,8 @@ export interface VmOptions {
   /** guest TCP/UDP port → host port on 127.0.0.1. */
   forwards: Array<{ proto: 'tcp' | 'udp'; hostPort: number; guestPort: number }>;
   memoryMiB?: number;
+  /** File name of the console log in `dir` (default console.log). */
+  consoleName?: string;
 }
 
 /** A free TCP (or UDP) port on 127.0.0.1 at the time of asking. */
@@ -58,9 +60,10 @@ export class QemuVm {
   exited = false;
 
   constructor(readonly opts: VmOptions) {
-    this.consoleLog = join(opts.dir, 'console.log');
+    this.consoleLog = join(opts.dir, opts.consoleName ?? 'console.log');
     writeFileSync(this.consoleLog, '');
     const hvcSocket = join(opts.dir, 'hvc0.sock');
+    rmSync(hvcSocket, { force: true }); // a previous machine's
     const fwd = opts.forwards.map((f) => `hostfwd=${f.proto}:127.0.0.1:${f.hostPort}-${opts.boxAddress}:${f.guestPort}`).join(',');
     const args = [
       '-n',
@@ -152,10 +155,18 @@ export class QemuVm {
       if (Date.now() > deadline || this.exited) throw new Error('qemu made no hvc0 socket');
       await sleep(200);
     }
-    this.shell = await new Promise<Socket>((resolve, reject) => {
-      const s = createConnection(this.hvcSocket, () => resolve(s));
-      s.once('error', reject);
-    });
+    for (;;) {
+      try {
+        this.shell = await new Promise<Socket>((resolve, reject) => {
+          const s = createConnection(this.hvcSocket, () => resolve(s));
+          s.once('error', reject);
+        });
+        break;
+      } catch (e) {
+        if (Date.now() > deadline || this.exited) throw new Error(`cannot connect to hvc0: ${(e as Error).message}`);
+        await sleep(500);
+      }
+    }
     this.shell.setEncoding('utf8');
     this.shell.on('data', (d: string) => {
       this.shellBuffer = (this.shellBuffer + d).slice(-1_000_000);
