@@ -68,13 +68,15 @@ begin "host tools"
 need=()
 need_cmd() { command -v "$1" >/dev/null 2>&1 || need+=("$2"); }
 need_cmd mmdebstrap mmdebstrap
-need_cmd zstd zstd
-need_cmd sfdisk fdisk
-need_cmd mkfs.ext4 e2fsprogs
-need_cmd mkfs.vfat dosfstools
-need_cmd mcopy mtools
 need_cmd dpkg-deb dpkg
 need_cmd unshare util-linux
+if [ "$ROOTFS_ONLY" = 0 ]; then
+  need_cmd zstd zstd
+  need_cmd sfdisk fdisk
+  need_cmd mkfs.ext4 e2fsprogs
+  need_cmd mkfs.vfat dosfstools
+  need_cmd mcopy mtools
+fi
 if [ "$ARCH" != "$(dpkg --print-architecture)" ]; then
   need_cmd qemu-aarch64-static qemu-user-static
   need_cmd update-binfmts binfmt-support
