@@ -20,8 +20,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
 
 // iptables (nft backend), tcpdump, ping, dnsmasq-base, busybox (udhcpc): the gateway's firewall, its
-// leak captures and ICMP probes, and LAN DHCP (test/e2e).
-const REQUIRED_PACKAGES = ['i2pd', 'iproute2', 'iptables', 'tcpdump', 'iputils-ping', 'dnsmasq-base', 'busybox'];
+// leak captures and ICMP probes, and LAN DHCP (test/e2e); chromium: the admin page's browser tests
+// (test/e2e/webui.test.ts, driven by playwright-core).
+const REQUIRED_PACKAGES = ['i2pd', 'iproute2', 'iptables', 'tcpdump', 'iputils-ping', 'dnsmasq-base', 'busybox', 'chromium'];
 
 function fail(msg) {
   console.error(`run-tests: ${msg}`);
