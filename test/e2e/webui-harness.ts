@@ -5,7 +5,7 @@
  * box refused and recorded.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,8 +138,11 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** Chromium with a new empty profile; every request not to loopback is aborted and recorded. */
-export async function launchChromium(prefix: string): Promise<Browser> {
+/**
+ * Chromium with a new empty profile (removed on close). With `guard` (the default) every request not
+ * to loopback is aborted and recorded; the benchmark goes without it (interception costs time).
+ */
+export async function launchChromium(prefix: string, opts: { guard?: boolean } = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (scripts/run-tests.mjs installs it)`);
   const profile = mkdtempSync(join(tmpdir(), prefix));
   const context = await chromium.launchPersistentContext(profile, {
@@ -150,12 +153,21 @@ export async function launchChromium(prefix: string): Promise<Browser> {
     acceptDownloads: true,
   });
   const external: string[] = [];
-  await context.route('**/*', (route) => {
-    const url = new URL(route.request().url());
-    if ((url.protocol === 'http:' || url.protocol === 'https:') && LOCAL_HOSTS.has(url.hostname)) return route.continue();
-    if (url.protocol === 'data:' || url.protocol === 'blob:') return route.continue();
-    external.push(url.href);
-    return route.abort('blockedbyclient');
-  });
-  return { context, external, close: () => context.close() };
+  if (opts.guard ?? true) {
+    await context.route('**/*', (route) => {
+      const url = new URL(route.request().url());
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && LOCAL_HOSTS.has(url.hostname)) return route.continue();
+      if (url.protocol === 'data:' || url.protocol === 'blob:') return route.continue();
+      external.push(url.href);
+      return route.abort('blockedbyclient');
+    });
+  }
+  return {
+    context,
+    external,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
 }
