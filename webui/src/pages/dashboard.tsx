@@ -84,7 +84,8 @@ export function Dashboard() {
   if (!s) return <p role="status">Waiting for the router’s figures…</p>;
   return (
     <div class="dashboard" data-ready="true">
-      <p class={`live live-${live}`} role="status">
+      {/* Not a live region: it changes every 2 s and would keep a screen reader talking. */}
+      <p class={`live live-${live}`}>
         {live === 'live' ? `Live — updated ${new Date(s.at).toLocaleTimeString()}` : live === 'connecting' ? 'Connecting…' : 'Live updates interrupted: reconnecting…'}
       </p>
       <Protection p={s.protection} />

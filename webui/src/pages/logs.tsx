@@ -26,6 +26,7 @@ export function Logs() {
   const [attempt, setAttempt] = useState(0);
   const [state, setState] = useState<'connecting' | 'live' | 'reconnecting'>('connecting');
   const held = useRef<LogEntry[]>([]);
+  const [heldCount, setHeldCount] = useState(0);
   const pausedRef = useRef(paused);
   pausedRef.current = paused;
   const list = useRef<HTMLOListElement>(null);
@@ -33,17 +34,27 @@ export function Logs() {
   useEffect(() => {
     setEntries([]);
     held.current = [];
+    setHeldCount(0);
     setDropped(0);
     setState('connecting');
     const es = new EventSource(`${API}/logs/stream?level=${level}`);
+    const incoming: LogEntry[] = [];
+    let flush: ReturnType<typeof setTimeout> | undefined;
     es.onopen = () => setState('live');
     es.addEventListener('log', (ev) => {
       const entry = JSON.parse((ev as MessageEvent<string>).data) as LogEntry;
       if (pausedRef.current) {
         held.current = [...held.current, entry].slice(-KEEP);
+        setHeldCount(held.current.length);
         return;
       }
-      setEntries((list) => [...list, entry].slice(-KEEP));
+      incoming.push(entry);
+      // Lines are drawn a few times a second, not one render per line (debug level can be busy).
+      flush ??= setTimeout(() => {
+        flush = undefined;
+        const batch = incoming.splice(0);
+        setEntries((list) => [...list, ...batch].slice(-KEEP));
+      }, 200);
     });
     es.addEventListener('dropped', (ev) => {
       const d = JSON.parse((ev as MessageEvent<string>).data) as { dropped: number };
@@ -60,6 +71,7 @@ export function Logs() {
     return () => {
       es.close();
       if (retry) clearTimeout(retry);
+      if (flush) clearTimeout(flush);
     };
   }, [level, attempt]);
 
@@ -68,6 +80,7 @@ export function Logs() {
     if (paused || held.current.length === 0) return;
     const h = held.current;
     held.current = [];
+    setHeldCount(0);
     setEntries((list) => [...list, ...h].slice(-KEEP));
   }, [paused]);
 
@@ -97,7 +110,7 @@ export function Logs() {
           Clear
         </button>
         <span role="status" class={`live live-${state}`}>
-          {state === 'live' ? (paused ? `Paused (${held.current.length} new)` : 'Live') : state === 'connecting' ? 'Connecting…' : 'Reconnecting…'}
+          {state === 'live' ? (paused ? `Paused (${heldCount} new)` : 'Live') : state === 'connecting' ? 'Connecting…' : 'Reconnecting…'}
         </span>
       </div>
       {dropped > 0 ? <Notice kind="warn">{dropped} lines were skipped: the page could not keep up.</Notice> : null}

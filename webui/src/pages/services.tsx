@@ -78,7 +78,7 @@ export function Services() {
             {create.result ? (
               <Notice kind="ok">
                 Published.
-                <SiteAddress site={create.result} />
+                {typeof create.result.b32 === 'string' ? <SiteAddress site={create.result} /> : null}
               </Notice>
             ) : null}
           </form>
