@@ -49,8 +49,9 @@ export class RouterProcess {
   constructor(
     readonly datadir: string,
     args: string[],
+    env: Record<string, string> = {},
   ) {
-    this.child = spawn(process.execPath, [cli, `--datadir=${datadir}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [cli, `--datadir=${datadir}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     this.child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
     this.child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
@@ -77,15 +78,18 @@ export class RouterProcess {
   }
 }
 
+/** Exit status of a restart asked from the admin UI (src/cli.ts): the supervisor starts it again. */
+const RESTART_EXIT_CODE = 75;
+
 export interface AdminBox {
-  /** Our router, with the admin UI. */
+  /** Our router, with the admin UI (the current process, when supervised). */
   router: RouterProcess;
   /** Its one peer (admin UI off). */
   peer: RouterProcess;
   url: string;
   work: string;
-  /** Starts our router again on the same data directory and ports (after a shutdown). */
-  restart(): Promise<void>;
+  /** Processes of our router started so far (restarts by the supervisor included). */
+  starts: number;
   close(): Promise<void>;
 }
 
@@ -93,8 +97,12 @@ export interface AdminBox {
  * Two routers on loopback, netId 99 (never the real network): the peer starts first; our router
  * bootstraps from a reseed zip of the peer's RouterInfo, so it has one peer and one netDb entry to
  * show. Our router serves the admin UI (the built page in webui/dist) on 127.0.0.1.
+ *
+ * `supervised`: this process plays systemd for our router — INVOCATION_ID is set (the CLI then offers
+ * restart) and an exit with status 75 (restart asked from the UI) starts it again, as the unit's
+ * Restart=on-failure would.
  */
-export async function startAdminBox(prefix: string): Promise<AdminBox> {
+export async function startAdminBox(prefix: string, opts: { supervised?: boolean } = {}): Promise<AdminBox> {
   const work = mkdtempSync(join(tmpdir(), prefix));
   const peerDir = join(work, 'peer');
   const ourDir = join(work, 'router');
@@ -105,21 +113,31 @@ export async function startAdminBox(prefix: string): Promise<AdminBox> {
   writeFileSync(zip, await reseedZipOf([readFileSync(join(peerDir, 'router.info'))]));
   const httpPort = await freePort();
   const args = ['--netid=99', '--host=127.0.0.1', `--port=${await freePort()}`, `--reseed.zipfile=${zip}`, `--http.port=${httpPort}`];
+  let closing = false;
+  const env: Record<string, string> = opts.supervised ? { INVOCATION_ID: 'ggwebui-e2e' } : {};
+  const start = (): RouterProcess => {
+    const r = new RouterProcess(ourDir, args, env);
+    box.starts += 1;
+    if (opts.supervised) {
+      void r.exited.then((code) => {
+        if (code === RESTART_EXIT_CODE && !closing) box.router = start();
+      });
+    }
+    return r;
+  };
   const box: AdminBox = {
-    router: new RouterProcess(ourDir, args),
+    router: undefined as unknown as RouterProcess,
     peer,
     url: `http://127.0.0.1:${httpPort}/`,
     work,
-    restart: async () => {
-      await box.router.stop();
-      box.router = new RouterProcess(ourDir, args);
-      await box.router.waitForLog('admin UI listening');
-    },
+    starts: 0,
     close: async () => {
+      closing = true;
       await box.router.stop();
       await peer.stop();
     },
   };
+  box.router = start();
   try {
     await box.router.waitForLog('admin UI listening');
   } catch (e) {

@@ -2,7 +2,7 @@
  * The admin page (webui/) in Debian's Chromium, driven by playwright-core, against the real router
  * process and its admin server (issue 6, item 6): first run, login, a setting rolled back and one
  * confirmed, a hidden service (the API's 503 shown as such), the address book, backup and restore,
- * factory reset — and on the way: every page at desktop size in light mode and at phone width (375 px)
+ * restart (this test supervises the router as systemd would), factory reset, shutdown — and on the way: every page at desktop size in light mode and at phone width (375 px)
  * in dark mode, screenshots of each in test-artifacts/webui/, no request leaving the box, no CSP
  * violation, no script error.
  *
@@ -54,7 +54,7 @@ before(async () => {
   assert.ok(existsSync(join(WEBUI_DIST, 'index.html')), 'webui/dist is built (npm run build)');
   rmSync(ARTIFACTS, { recursive: true, force: true });
   mkdirSync(ARTIFACTS, { recursive: true });
-  box = await startAdminBox('ggwebui-e2e-');
+  box = await startAdminBox('ggwebui-e2e-', { supervised: true });
   browser = await launchChromium('ggwebui-chromium-');
   page = browser.context.pages()[0] ?? (await browser.context.newPage());
   page.setDefaultTimeout(15_000);
@@ -320,27 +320,44 @@ test('every page at phone width (375 px) in dark mode: no sideways scrolling, da
   await page.emulateMedia({ colorScheme: 'light' });
 });
 
-test('system: restart is not available without systemd; factory reset stops the router, and it comes back in first-run mode', async () => {
+test('system: restart (the test supervises the router as systemd would): the page waits for the router, then asks to log in again; factory reset brings it back in first-run mode; shutdown stops it', async () => {
   await open('System');
+  await shot('18-system');
+  const firstProcess = box.router;
   await page.getByRole('button', { name: 'Restart the router' }).click();
   await page.getByRole('button', { name: 'Restart', exact: true }).click();
-  await page.locator('#power .notice-na').waitFor();
-  assert.match(await text('#power .notice-na'), /Not available yet — restart/);
-  await shot('18-system');
+  await page.getByText('The router is restarting.').waitFor();
+  assert.equal(await firstProcess.exited, 75, 'the router exits for its supervisor to start it again');
+  // Sessions live in the router's memory: the page finds the new process and asks to log in.
+  await page.getByRole('heading', { name: 'Log in' }).waitFor({ timeout: 30_000 });
+  assert.equal(box.starts, 2);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'System' }).waitFor();
 
-  // (The password is right the first time: the server allows 5 password checks a minute per client,
-  // and first run and login have used 4.)
-  await page.getByLabel('Admin password', { exact: true }).fill(PASSWORD);
+  await page.getByLabel('Admin password', { exact: true }).fill('not the password');
   await page.getByLabel('Type “erase everything” to confirm').fill('erase everything');
   await page.getByRole('button', { name: 'Erase everything' }).click();
-  await page.getByText('Factory reset: the router has stopped.').waitFor();
-  assert.equal(await box.router.exited, 0, 'the router stopped cleanly');
-
-  // Started again, the router erases its files first; the waiting page finds it in first-run mode.
-  await box.restart();
+  await page.locator('#reset-password-error').waitFor();
+  await page.getByLabel('Admin password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Erase everything' }).click();
+  await page.getByText('Factory reset: the router restarts with a new identity').waitFor();
+  // Started again, the router erases its files before anything else; the page finds it in first-run mode.
+  await page.getByRole('heading', { name: 'Choose the admin password' }).waitFor({ timeout: 30_000 });
+  assert.equal(box.starts, 3);
   assert.match(box.router.output, /factory reset done/);
-  await page.getByRole('heading', { name: 'Choose the admin password' }).waitFor({ timeout: 20_000 });
   await shot('19-after-factory-reset');
+
+  // A new owner, then shutdown: the router stops for good (status 0: its supervisor leaves it down).
+  await page.getByLabel('New password').fill(PASSWORD);
+  await page.getByLabel('Repeat the password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Set password' }).click();
+  await page.getByRole('heading', { level: 1, name: 'System' }).waitFor();
+  await page.getByRole('button', { name: 'Shut down the router' }).click();
+  await page.getByRole('button', { name: 'Shut down', exact: true }).click();
+  await page.getByText('The router is stopping.').waitFor();
+  assert.equal(await box.router.exited, 0);
+  assert.equal(box.starts, 3, 'not started again');
 });
 
 test('nothing left the box, and the page broke no rule of its CSP and threw no error', async () => {
