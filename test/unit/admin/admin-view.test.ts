@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tempDir } from './fixture.js';
 import { Router } from '../../../src/router/router.js';
 import { adminRouterView, bandwidthClass } from '../../../src/router/admin-view.js';
 import { defaultConfig, type RouterConfig } from '../../../src/config/options.js';
@@ -11,7 +9,7 @@ import { i2pBase64Encode } from '../../../src/data/base64.js';
 import { waitFor } from '../../interop/testnet.js';
 
 function config(extra: Partial<RouterConfig> = {}): RouterConfig {
-  return { ...defaultConfig('/nonexistent'), datadir: mkdtempSync(join(tmpdir(), 'ggadmin-router-')), netid: 99, host: '127.0.0.1', port: 0, 'reseed.urls': [], ...extra };
+  return { ...defaultConfig('/nonexistent'), datadir: tempDir('router'), netid: 99, host: '127.0.0.1', port: 0, 'reseed.urls': [], ...extra };
 }
 
 test('bandwidth class: the highest letter in the caps', () => {

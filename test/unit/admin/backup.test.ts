@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client, makeAdmin, TEST_SCRYPT } from './fixture.js';
+import { Client, makeAdmin, tempDir, TEST_SCRYPT } from './fixture.js';
 import { BackupError, encodeBackup, openBackup } from '../../../src/admin/backup/archive.js';
 import { BackupService } from '../../../src/admin/backup/backup-service.js';
 import { generateRouterKeys, serializeRouterKeys } from '../../../src/router/router-keys.js';
@@ -13,7 +12,7 @@ import { destinationB64 } from './destinations.js';
 const PASS = 'backup passphrase 1';
 
 function datadirWithRouter(): string {
-  const d = mkdtempSync(join(tmpdir(), 'ggadmin-backup-'));
+  const d = tempDir('backup');
   writeFileSync(join(d, 'router.keys.json'), serializeRouterKeys(generateRouterKeys()), { mode: 0o600 });
   writeFileSync(join(d, 'router.state.json'), JSON.stringify({ ntcp2Port: 24680 }));
   writeFileSync(join(d, 'garlicgate.conf'), '# mine\nbandwidth = O\n[gateway]\nmode = i2p\n');
@@ -62,7 +61,7 @@ test('archive round trip; wrong passphrase and any altered byte are refused with
 test('backup service: lists the archive; restore checks every file first and changes nothing for a bad archive', async () => {
   const src = datadirWithRouter();
   const archive = await service(src).create(PASS, new Date('2026-02-03T04:05:06Z'));
-  const dst = mkdtempSync(join(tmpdir(), 'ggadmin-restore-'));
+  const dst = tempDir('restore');
   const ourKeys = serializeRouterKeys(generateRouterKeys());
   writeFileSync(join(dst, 'router.keys.json'), ourKeys, { mode: 0o600 });
 
@@ -104,7 +103,7 @@ test('backup service: lists the archive; restore checks every file first and cha
 });
 
 test('backup service: no keys yet → nothing to back up', async () => {
-  const empty = mkdtempSync(join(tmpdir(), 'ggadmin-backup-'));
+  const empty = tempDir('backup');
   await assert.rejects(service(empty).create(PASS), (e: BackupError) => /does not exist yet/.test(e.message));
 });
 

@@ -1,10 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { tempDir } from './fixture.js';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../../interop/testnet.js';
 
@@ -19,7 +17,7 @@ async function freePort(): Promise<number> {
 }
 
 test('garlicgate runs the admin UI in the router process (first run) and stops cleanly on SIGTERM', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ggadmin-cli-'));
+  const dir = tempDir('cli');
   const port = await freePort();
   const child = spawn(process.execPath, [cli, `--datadir=${dir}`, '--netid=99', '--host=127.0.0.1', `--port=${await freePort()}`, '--reseed.urls=', `--http.port=${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

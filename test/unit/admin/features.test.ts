@@ -2,10 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { connect } from 'node:net';
-import { existsSync, mkdtempSync, mkdirSync, writeFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client, makeAdmin } from './fixture.js';
+import { Client, makeAdmin, tempDir } from './fixture.js';
 import { destination, destinationB64 } from './destinations.js';
 import { I2PBackendError, type I2PStreamBackend } from '../../../src/gateway/i2p-backend.js';
 import { FACTORY_RESET_MARKER, performPendingFactoryReset, requestFactoryReset } from '../../../src/admin/factory-reset.js';
@@ -172,7 +171,7 @@ test('factory reset: password and typed confirmation, then the marker; the files
   }
 
   // performPendingFactoryReset: only our own files, only when the marker is there.
-  const d = mkdtempSync(join(tmpdir(), 'ggadmin-reset-'));
+  const d = tempDir('reset');
   for (const f of ['router.keys.json', 'router.info', 'addressbook.json', 'admin-password.json', 'garlicgate.conf', 'notes.txt']) writeFileSync(join(d, f), 'x');
   mkdirSync(join(d, 'netDb', 'rA'), { recursive: true });
   writeFileSync(join(d, 'netDb', 'rA', 'routerInfo-A.dat'), 'x');

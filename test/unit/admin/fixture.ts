@@ -4,7 +4,7 @@
  * data directory, the real admin app around them, and an HTTP client over Fastify's inject that keeps
  * the session cookie and the CSRF token like the page will.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
@@ -23,6 +23,13 @@ import { SettingsService, type NetworkApplier } from '../../../src/admin/setting
 import { SettingsTransaction, type Timers } from '../../../src/admin/settings/transaction.js';
 import type { SystemHealth, SystemHealthSource } from '../../../src/admin/system-health.js';
 import type { ScryptParams } from '../../../src/admin/auth/password.js';
+
+/** A scratch directory of this test run (prefix ggadmin-), removed when the test process exits. */
+export function tempDir(tag: string): string {
+  const d = mkdtempSync(join(tmpdir(), `ggadmin-${tag}-`));
+  process.once('exit', () => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
 
 /** Cheap scrypt for tests that log in many times; the password tests use the real parameters. */
 export const TEST_SCRYPT: ScryptParams = { logN: 10, r: 8, p: 1 };
@@ -121,7 +128,7 @@ export interface TestAdminOptions {
 }
 
 export async function makeAdmin(o: TestAdminOptions = {}): Promise<TestAdmin> {
-  const datadir = mkdtempSync(join(tmpdir(), 'ggadmin-test-'));
+  const datadir = tempDir('test');
   const config: RouterConfig = { ...defaultConfig('/nonexistent'), datadir, ...o.config };
   const router = fakeRouter();
   const logs = new LogRingBuffer();
@@ -163,7 +170,11 @@ export async function makeAdmin(o: TestAdminOptions = {}): Promise<TestAdmin> {
     // The password limit has its own test; the others log in more often than it allows.
     rateLimits: { passwordPerClientPerMinute: 1000, passwordPerMinute: 1000, ...o.app?.rateLimits },
   });
-  return Object.assign(t, { admin, router, config, datadir, logs, networkApplied, processCalls, close: () => admin.close() }) as TestAdmin;
+  const close = async (): Promise<void> => {
+    await admin.close();
+    rmSync(datadir, { recursive: true, force: true });
+  };
+  return Object.assign(t, { admin, router, config, datadir, logs, networkApplied, processCalls, close }) as TestAdmin;
 }
 
 export interface Reply {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDir } from './fixture.js';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkScryptParams, DEFAULT_SCRYPT, hashPassword, parsePasswordHash, verifyPassword } from '../../../src/admin/auth/password.js';
 import { CredentialStore, passwordProblem } from '../../../src/admin/auth/credentials.js';
@@ -27,7 +27,7 @@ test('stored hashes with hostile parameters are refused before any work', () => 
 });
 
 test('credential store: first run until a password is set; a damaged file is an error, not a first run', async () => {
-  const d = mkdtempSync(join(tmpdir(), 'ggadmin-pw-'));
+  const d = tempDir('pw');
   const s = await CredentialStore.load(d, { logN: 10, r: 8, p: 1 });
   assert.equal(s.isSet, false);
   assert.equal(await s.verify('anything at all'), false);

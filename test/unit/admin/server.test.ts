@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeAdmin } from './fixture.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeAdmin, tempDir } from './fixture.js';
 import { AdminServer } from '../../../src/admin/server.js';
 import { silentLogger } from '../../../src/util/log.js';
 
@@ -18,5 +20,25 @@ test('admin server: listens on loopback; an address not configured yet is retrie
     assert.match(await root.text(), /web page is not installed/);
   } finally {
     await server.close();
+  }
+});
+
+test('the page is served from webui/dist with the same headers; /api paths never fall through to it', async () => {
+  const root = tempDir('webui');
+  writeFileSync(join(root, 'index.html'), '<!doctype html><title>GarlicGate</title>');
+  writeFileSync(join(root, 'app.js'), 'console.log(1)');
+  const t = await makeAdmin({ app: { staticRoot: root } });
+  try {
+    const page = await t.admin.app.inject({ url: '/', headers: { host: '127.0.0.1:7070' } });
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /<title>GarlicGate/);
+    assert.match(String(page.headers['content-security-policy']), /script-src 'self'/);
+    assert.equal((await t.admin.app.inject({ url: '/app.js', headers: { host: '127.0.0.1:7070' } })).statusCode, 200);
+    const api = await t.admin.app.inject({ url: '/api/v1/unknown', headers: { host: '127.0.0.1:7070' } });
+    assert.equal(api.statusCode, 404);
+    assert.deepEqual(JSON.parse(api.body), { error: 'not found' });
+    assert.equal((await t.admin.app.inject({ url: '/', headers: { host: 'evil.example' } })).statusCode, 403);
+  } finally {
+    await t.close();
   }
 });
