@@ -16,7 +16,13 @@ export interface Column<R> {
   label: string;
   sortable?: boolean;
   numeric?: boolean;
+  /** Left out on a phone-sized screen (the row's other columns matter more there). */
+  wideOnly?: boolean;
   render?: (row: R) => ComponentChild;
+}
+
+function cellClass(c: { numeric?: boolean; wideOnly?: boolean }): string | undefined {
+  return [c.numeric ? 'num' : '', c.wideOnly ? 'wide-only' : ''].filter(Boolean).join(' ') || undefined;
 }
 
 interface TableProps<R> {
@@ -40,7 +46,7 @@ export function SortTable<R>({ caption, columns, rows, rowKey, sort, onSort, emp
               const active = sort?.key === c.key;
               const ariaSort = active ? (sort!.order === 'asc' ? 'ascending' : 'descending') : c.sortable ? 'none' : undefined;
               return (
-                <th key={c.key} scope="col" aria-sort={ariaSort} class={c.numeric ? 'num' : undefined}>
+                <th key={c.key} scope="col" aria-sort={ariaSort} class={cellClass(c)}>
                   {c.sortable && onSort ? (
                     <button
                       type="button"
@@ -71,7 +77,7 @@ export function SortTable<R>({ caption, columns, rows, rowKey, sort, onSort, emp
             rows.map((r) => (
               <tr key={rowKey(r)}>
                 {columns.map((c) => (
-                  <td key={c.key} class={c.numeric ? 'num' : undefined}>
+                  <td key={c.key} class={cellClass(c)}>
                     {c.render ? c.render(r) : String((r as Record<string, unknown>)[c.key] ?? '')}
                   </td>
                 ))}

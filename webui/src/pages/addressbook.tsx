@@ -39,7 +39,7 @@ export function AddressBook() {
   const columns: Column<AddressBookEntry>[] = [
     { key: 'name', label: 'Name', sortable: true },
     { key: 'b32', label: 'Address', render: (e) => <code class="b32">{e.b32}</code> },
-    { key: 'addedAt', label: 'Added', sortable: true, render: (e) => dateTime(e.addedAt) },
+    { key: 'addedAt', label: 'Added', sortable: true, wideOnly: true, render: (e) => dateTime(e.addedAt) },
     {
       key: 'actions',
       label: 'Actions',
