@@ -13,6 +13,7 @@ import { benchTransit } from './transit.js';
 import { benchGatewayDns } from './gateway-dns.js';
 import { benchFirewall } from './firewall.js';
 import { benchAdminApi } from './admin-api.js';
+import { benchWebui } from './webui.js';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createNetns, deleteNetns } from '../test/interop/netns.js';
@@ -71,6 +72,8 @@ async function main(): Promise<void> {
   report.firewall = await benchFirewall();
   stage('admin api');
   report.adminApi = await benchAdminApi();
+  stage('admin page');
+  report.webui = await benchWebui();
   stage('ntcp2 vs i2pd');
   report.ntcp2VsI2pd = benchAgainstI2pd('ntcp2-i2pd.js');
   stage('transit vs i2pd');
