@@ -14,6 +14,7 @@ import { benchGatewayDns } from './gateway-dns.js';
 import { benchFirewall } from './firewall.js';
 import { benchSystemdNotify } from './systemd-notify.js';
 import { benchAdminApi } from './admin-api.js';
+import { benchWebui } from './webui.js';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createNetns, deleteNetns } from '../test/interop/netns.js';
@@ -74,6 +75,8 @@ async function main(): Promise<void> {
   report.systemdNotify = await benchSystemdNotify();
   stage('admin api');
   report.adminApi = await benchAdminApi();
+  stage('admin page');
+  report.webui = await benchWebui();
   stage('ntcp2 vs i2pd');
   report.ntcp2VsI2pd = benchAgainstI2pd('ntcp2-i2pd.js');
   stage('transit vs i2pd');

@@ -7,6 +7,10 @@
  *    SamExchange, then the socket handed out;
  *  - a minimal direct SAM client: the same two command lines written by hand on a raw socket, the
  *    replies found with indexOf('\n') and not checked beyond `RESULT=OK`.
+ *  - the LAN gateway's transparent proxy (src/gateway/transparent-proxy.ts) over the backend: a plain
+ *    TCP connection to the virtual address of the b32 (a 127/8 range plays the TPROXYed virtual range
+ *    on loopback), the proxy maps it back to the name and pipes it into the backend's stream — what
+ *    a LAN client gets, minus the LAN link. Its ratio to the direct client is the gateway's overhead.
  * Same bridge, same session, same tunnels: what differs is only the client code. The data path of
  * the backend IS the raw socket (it hands out the socket itself), so throughput can only differ by
  * noise; the set-up figures show what the parsing and checks add to a stream's opening. The pure
@@ -20,6 +24,10 @@ import { SamExchange } from '../src/client/sam/sam-exchange.js';
 import { SamStreamBackend } from '../src/client/sam/sam-backend.js';
 import { I2PBackendError } from '../src/gateway/i2p-backend.js';
 import { NAMED_HOST, SamTestNet, httpGetOver, patternBytes } from '../test/interop/sam-testnet.js';
+import { Ipv4Range } from '../src/gateway/ipv4-range.js';
+import { TransparentProxy } from '../src/gateway/transparent-proxy.js';
+import { VirtualAddressMap } from '../src/gateway/virtual-address-map.js';
+import { silentLogger } from '../src/util/log.js';
 import { runIfMain } from './run-if-main.js';
 
 const SETUP_ROUNDS = 30;
@@ -65,6 +73,17 @@ async function directConnect(port: number, sessionId: string, destination: strin
   return sock;
 }
 
+/** A plain TCP connection to the proxy, as a LAN client's to a virtual address (TPROXY on the box). */
+async function proxiedConnect(virtual: string, proxyPort: number): Promise<Socket> {
+  const sock = tcpConnect({ host: virtual, port: proxyPort });
+  sock.setNoDelay(true);
+  await new Promise<void>((resolve, reject) => {
+    sock.once('connect', resolve);
+    sock.once('error', reject);
+  });
+  return sock;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -99,6 +118,7 @@ export async function benchSamVsDirect(): Promise<Record<string, number | string
     port: tn.samPort,
     sessionOptions: { 'inbound.length': '2', 'outbound.length': '2', 'inbound.quantity': '2', 'outbound.quantity': '2' },
   });
+  let proxy: TransparentProxy | undefined;
   try {
     const t0 = performance.now();
     backend.start();
@@ -118,27 +138,40 @@ export async function benchSamVsDirect(): Promise<Record<string, number | string
       await new Promise((r) => setTimeout(r, 2000));
     }
     const firstPageMs = performance.now() - t0;
+    const map = new VirtualAddressMap(new Ipv4Range('127.78.0.0/16'), { holdMs: 600_000 });
+    proxy = new TransparentProxy({ backend, map, log: silentLogger(), listen: { host: '0.0.0.0', port: 0 } });
+    await proxy.start();
+    const proxyPort = proxy.address()!.port;
+    const virtual = map.assign(target, Date.now())!;
     const open = {
       backend: () => backend.connect(target, 80),
       direct: () => directConnect(tn.samPort, id, target),
+      // Resolves once TCP is up, as a LAN client sees it; the proxy opens the I2P stream behind it.
+      proxy: () => proxiedConnect(virtual, proxyPort),
     };
-    const setup: Record<keyof typeof open, number[]> = { backend: [], direct: [] };
-    const smallGet: Record<keyof typeof open, number[]> = { backend: [], direct: [] };
-    const bulk: Record<keyof typeof open, number[]> = { backend: [], direct: [] };
+    type Who = keyof typeof open;
+    const setup: Record<Who, number[]> = { backend: [], direct: [], proxy: [] };
+    /** From starting to connect to the first byte of a 16-byte page: the set-up a client feels. */
+    const firstByte: Record<Who, number[]> = { backend: [], direct: [], proxy: [] };
+    const smallGet: Record<Who, number[]> = { backend: [], direct: [], proxy: [] };
+    const bulk: Record<Who, number[]> = { backend: [], direct: [], proxy: [] };
+    const orders: Who[][] = [['backend', 'direct', 'proxy'], ['proxy', 'direct', 'backend'], ['direct', 'proxy', 'backend']];
     const expected = patternBytes(MIB);
-    // Alternate the clients so drift in the network (tunnel replacement, load) hits both alike.
+    // Rotate the clients so drift in the network (tunnel replacement, load) hits all alike.
     for (let i = 0; i < SETUP_ROUNDS; i++) {
-      for (const who of i % 2 === 0 ? (['backend', 'direct'] as const) : (['direct', 'backend'] as const)) {
+      for (const who of orders[i % orders.length]!) {
         const c0 = performance.now();
         const s = await open[who]();
-        setup[who].push(performance.now() - c0);
+        const opened = performance.now() - c0;
+        setup[who].push(opened);
         const r = await httpGetOver(s, NAMED_HOST, '/bytes/16', 30_000);
+        firstByte[who].push(opened + r.firstByteMs);
         if (r.status !== 200) throw new Error(`bench: small GET via ${who}: status ${r.status}`);
         smallGet[who].push(r.totalMs);
       }
     }
     for (let i = 0; i < BULK_ROUNDS; i++) {
-      for (const who of i % 2 === 0 ? (['backend', 'direct'] as const) : (['direct', 'backend'] as const)) {
+      for (const who of orders[i % orders.length]!) {
         const s = await open[who]();
         const r = await httpGetOver(s, NAMED_HOST, `/bytes/${MIB}`, 60_000);
         if (r.status !== 200 || !r.body.equals(expected)) throw new Error(`bench: 1 MiB via ${who}: status ${r.status}, ${r.body.length} bytes`);
@@ -146,8 +179,9 @@ export async function benchSamVsDirect(): Promise<Record<string, number | string
       }
     }
     const su = { backend: median(setup.backend), direct: median(setup.direct) };
-    const sg = { backend: median(smallGet.backend), direct: median(smallGet.direct) };
-    const bk = { backend: median(bulk.backend), direct: median(bulk.direct) };
+    const fb = { direct: median(firstByte.direct), proxy: median(firstByte.proxy) };
+    const sg = { backend: median(smallGet.backend), direct: median(smallGet.direct), proxy: median(smallGet.proxy) };
+    const bk = { backend: median(bulk.backend), direct: median(bulk.direct), proxy: median(bulk.proxy) };
     return {
       'session ready after start, ms (i2pd answers at its 20-s poll)': Math.round(sessionMs),
       'first page through I2P after start, ms (includes LeaseSet lookup)': Math.round(firstPageMs),
@@ -159,12 +193,18 @@ export async function benchSamVsDirect(): Promise<Record<string, number | string
       '1 MiB GET MiB/s median, backend': round(bk.backend),
       '1 MiB GET MiB/s median, direct SAM': round(bk.direct),
       '1 MiB throughput ratio backend/direct': round(bk.backend / bk.direct),
+      'connect to first byte ms median, direct SAM': round(fb.direct),
+      'connect to first byte ms median, through the transparent proxy (TCP -> proxy -> backend)': round(fb.proxy),
+      'proxy overhead: connect-to-first-byte ratio proxy/direct SAM': round(fb.proxy / fb.direct),
+      '1 MiB GET MiB/s median, through the transparent proxy': round(bk.proxy),
+      'proxy overhead: throughput ratio proxy/direct SAM': round(bk.proxy / bk.direct),
       'codec + state machine per stream opening, µs (no I/O)': round(codec.usPerOpening),
       note:
         `${SETUP_ROUNDS} set-ups and ${BULK_ROUNDS} 1-MiB GETs per client, alternating, one session (2+2 hops client, server 2 in / 0 out), ` +
         'to a b32 whose LeaseSet the session holds; the backend hands out the raw socket, so its data path is the direct one',
     };
   } finally {
+    await proxy?.stop();
     await backend.close();
     await tn.stop();
   }

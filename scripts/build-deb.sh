@@ -44,11 +44,12 @@ if git rev-parse --git-dir >/dev/null 2>&1; then
 fi
 
 if [ "$COMPILE" = 1 ]; then
-  log "compiling (tsc)"
+  log "building (npm run build: tsc and the admin page)"
   [ -x node_modules/.bin/tsc ] || npm ci --no-audit --no-fund >&2
-  node_modules/.bin/tsc -p tsconfig.json >&2
+  npm run build --silent >&2
 fi
 [ -f dist/src/cli.js ] || { log "dist/src/cli.js is missing: build first (npm run build)"; exit 1; }
+[ -f webui/dist/index.html ] || [ ! -d webui/src ] || { log "webui/dist is missing: build first (npm run build)"; exit 1; }
 
 STAGE=$(mktemp -d "$OUT/.stage.XXXXXX")
 trap 'rm -rf "$STAGE"' EXIT
@@ -61,7 +62,7 @@ mkdir -p "$APP/dist" "$PKG/DEBIAN"
 # lock file exactly as in development, without install scripts.
 cp -r dist/src "$APP/dist/src"
 cp -r certificates "$APP/certificates"
-# The admin UI's web page, when it has been built (src/admin/server.ts serves <app>/webui/dist).
+# The admin UI's web page (src/admin/server.ts serves <app>/webui/dist).
 if [ -d webui/dist ]; then
   mkdir -p "$APP/webui"
   cp -r webui/dist "$APP/webui/dist"

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `garlicgate` command: with no command word, runs the router; `garlicgate firewall print|apply|check`
+ * `garlicgate` command: with no command word, runs the router (and, with gateway.enabled, the LAN
+ * gateway's DNS server and transparent proxy; with http.enabled, the admin UI); `garlicgate firewall print|apply|check`
  * manages the LAN gateway's firewall (src/gateway/firewall/command.ts) with the same options. Bad
  * options → a clear message on stderr and exit code 2, with nothing created or written (config
  * loading only reads).
@@ -18,6 +19,7 @@ import { LogRingBuffer } from './admin/log-buffer.js';
 import { performPendingFactoryReset } from './admin/factory-reset.js';
 import { startAdmin, type RunningAdmin } from './admin/start.js';
 import { adminRouterView } from './router/admin-view.js';
+import { startGatewayService, type RunningGateway } from './gateway/service.js';
 
 /**
  * Exit status after a restart asked from the admin UI: non-zero, so systemd restarts the unit with
@@ -75,8 +77,20 @@ async function main(argv: string[]): Promise<number> {
     await router.stop().catch(() => undefined);
     return 1;
   }
+  // The LAN gateway (DNS + transparent proxy). Failing to take its listeners is fatal: systemd
+  // restarts us, and meanwhile the firewall keeps the LAN closed.
+  let gateway: RunningGateway | undefined;
+  if (config['gateway.enabled']) {
+    try {
+      gateway = await startGatewayService(config, log);
+    } catch (e) {
+      log.fatal({ err: (e as Error).message }, 'LAN gateway failed to start');
+      await router.stop().catch(() => undefined);
+      return 1;
+    }
+  }
   let exitCode = 0;
-  const admin = logs ? await startAdminUi(loaded.commandLine, router, logs, () => (exitCode = RESTART_EXIT_CODE)) : undefined;
+  const admin = logs ? await startAdminUi(loaded.commandLine, router, logs, () => (exitCode = RESTART_EXIT_CODE), gateway) : undefined;
   await systemd.ready(admin ? 'router and admin UI running' : 'router running');
   await new Promise<void>((resolve) => {
     const stop = (why: string): void => {
@@ -84,6 +98,8 @@ async function main(argv: string[]): Promise<number> {
       void systemd.stopping();
       Promise.resolve(admin?.close())
         .catch((e: Error) => log.error({ err: e.message }, 'admin UI did not stop cleanly'))
+        .then(() => gateway?.stop())
+        .catch((e: Error) => log.error({ err: e.message }, 'LAN gateway did not stop cleanly'))
         .then(() => router.stop())
         .finally(resolve);
     };
@@ -99,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
  * router runs on without it. Restart is offered only under systemd (INVOCATION_ID is set for its
  * services), which starts the process again after it exits.
  */
-async function startAdminUi(commandLine: ReadonlySet<string>, router: Router, logs: LogRingBuffer, markRestart: () => void): Promise<RunningAdmin | undefined> {
+async function startAdminUi(commandLine: ReadonlySet<string>, router: Router, logs: LogRingBuffer, markRestart: () => void, gateway: RunningGateway | undefined): Promise<RunningAdmin | undefined> {
   const supervised = process.env.INVOCATION_ID !== undefined;
   try {
     return await startAdmin({
@@ -108,6 +124,7 @@ async function startAdminUi(commandLine: ReadonlySet<string>, router: Router, lo
       router: adminRouterView(router, GARLICGATE_VERSION),
       logs,
       log: router.log,
+      ...(gateway ? { gateway: gateway.status } : {}),
       process: {
         shutdown: (graceful) => router.requestShutdown(graceful),
         ...(supervised

@@ -183,8 +183,9 @@ const udp = (host: string, port: number, timeoutMs = 1000): Probe => ({ kind: 'u
 /** tcpdump on the WAN host's interface, writing to a file; stop() ends it and returns the file. */
 async function capture(name: string): Promise<{ stop: () => Promise<string> }> {
   const file = join(work, `${name}.pcap`);
-  // -Z root: keep writing into our root-only temporary directory; -U: each packet written at once.
-  const child = await startInNs(WAN, ['tcpdump', '-i', IF.wan, '-n', '-U', '-Z', 'root', '-w', file], 'stderr', 'listening on');
+  // -Z root: keep writing into our root-only temporary directory; -U: each packet written at once;
+  // --immediate-mode: packets reach tcpdump at once, not in blocks a SIGINT may drop.
+  const child = await startInNs(WAN, ['tcpdump', '-i', IF.wan, '-n', '--immediate-mode', '-U', '-Z', 'root', '-w', file], 'stderr', 'listening on');
   return {
     stop: async () => {
       await new Promise((r) => setTimeout(r, 300)); // late packets (retransmissions) still count

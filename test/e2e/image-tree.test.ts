@@ -60,6 +60,7 @@ test('the .deb: Architecture all, Debian nodejs >= 20.19, the files the units an
     ['/usr/lib/garlicgate/node_modules/pino/package.json', /^-rw-r--r--$/],
     ['/usr/lib/garlicgate/node_modules/dns-packet/package.json', /^-rw-r--r--$/],
     ['/usr/lib/garlicgate/certificates/reseed/', /^d/],
+    ['/usr/lib/garlicgate/webui/dist/index.html', /^-rw-r--r--$/],
     ['/usr/lib/systemd/system/garlicgate.service', /^-rw-r--r--$/],
     ['/usr/lib/systemd/system/garlicgate-firewall.service', /^-rw-r--r--$/],
     ['/usr/lib/systemd/system/garlicgate-gateway.target', /^-rw-r--r--$/],

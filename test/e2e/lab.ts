@@ -2,7 +2,7 @@
 // gateway tests (they run as root in the root namespace; scripts/run-tests.mjs runs test/e2e/).
 // Names must start with `ggh-` (the same rule as test/interop/netns.ts): a typo can never touch
 // another engineer's namespace. Private addresses are used only inside these namespaces.
-import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 
 const OURS = /^ggh-[a-z0-9][a-z0-9-]{0,30}$/;
 /** Interface names are at most 15 characters. */
@@ -10,6 +10,12 @@ const IFNAME = /^[a-z0-9][a-z0-9-]{0,14}$/;
 
 export function run(cmd: string, args: string[], input?: string): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], ...(input !== undefined ? { input } : {}) });
+}
+
+export interface LinkEnd {
+  ns?: string;
+  ifname: string;
+  address?: string | string[];
 }
 
 export class Lab {
@@ -26,13 +32,23 @@ export class Lab {
     return name;
   }
 
-  /** A veth pair between two namespaces; addresses with prefix (e.g. 192.168.42.1/24) or none. */
-  link(a: { ns: string; ifname: string; address?: string }, b: { ns: string; ifname: string; address?: string }): void {
+  /**
+   * A veth pair between two namespaces (`ns` undefined: the namespace this process runs in; the pair
+   * goes away with the lab's namespace at the other end). Addresses with prefix (e.g.
+   * 192.168.42.1/24, fd42::1/64), as many as given.
+   */
+  link(a: LinkEnd, b: LinkEnd & { ns: string }): void {
     for (const end of [a, b]) if (!IFNAME.test(end.ifname)) throw new Error(`bad interface name ${end.ifname}`);
-    run('ip', ['-n', a.ns, 'link', 'add', a.ifname, 'type', 'veth', 'peer', 'name', b.ifname, 'netns', b.ns]);
+    const at = (end: LinkEnd): string[] => (end.ns === undefined ? [] : ['-n', end.ns]);
+    // A pair left behind in this namespace by a run that was killed: its other end is gone with
+    // that run's namespace, this end is ours to replace.
+    if (a.ns === undefined && spawnSync('ip', ['link', 'show', a.ifname], { stdio: 'ignore' }).status === 0) run('ip', ['link', 'del', a.ifname]);
+    run('ip', [...at(a), 'link', 'add', a.ifname, 'type', 'veth', 'peer', 'name', b.ifname, 'netns', b.ns]);
     for (const end of [a, b]) {
-      if (end.address) run('ip', ['-n', end.ns, 'addr', 'add', end.address, 'dev', end.ifname]);
-      run('ip', ['-n', end.ns, 'link', 'set', end.ifname, 'up']);
+      const addresses = end.address === undefined ? [] : Array.isArray(end.address) ? end.address : [end.address];
+      // nodad: an IPv6 address is usable at once, not after duplicate address detection.
+      for (const addr of addresses) run('ip', [...at(end), 'addr', 'add', addr, 'dev', end.ifname, ...(addr.includes(':') ? ['nodad'] : [])]);
+      run('ip', [...at(end), 'link', 'set', end.ifname, 'up']);
     }
   }
 

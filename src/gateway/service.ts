@@ -1,0 +1,52 @@
+/**
+ * The LAN gateway as the `garlicgate` daemon runs it (issue 5): the I2P backend the config names
+ * (`gateway.backend`: `sam`, a SAM v3 bridge at gateway.sam.address:port — i2pd's on the appliance),
+ * and the Gateway service (DNS + transparent proxy) on top of it. Also what the admin UI shows of
+ * them (src/admin/gateway-status.ts).
+ *
+ * The backend comes up in the background (a SAM session takes 20–40 s on i2pd and is recreated when
+ * the bridge restarts); DNS and the proxy serve at once and answer SERVFAIL / reset connections
+ * until it is ready. Only failing to bind (or adopt) the listeners fails the start.
+ */
+import type { RouterConfig } from '../config/options.js';
+import type { ComponentStatus, GatewayStatus } from '../admin/gateway-status.js';
+import { SamStreamBackend, samBackendOptions } from '../client/sam/sam-backend.js';
+import type { Logger } from '../util/log.js';
+import { Gateway } from './gateway.js';
+
+export interface RunningGateway {
+  gateway: Gateway;
+  backend: SamStreamBackend;
+  /** What the admin UI's dashboard reads. */
+  status: Omit<GatewayStatus, 'firewall'>;
+  stop(): Promise<void>;
+}
+
+export async function startGatewayService(config: RouterConfig, log: Logger): Promise<RunningGateway> {
+  const glog = log.child({ sub: 'gateway' });
+  const backend = new SamStreamBackend(samBackendOptions(config, glog.child({ part: 'sam' })));
+  const gateway = new Gateway({ config, backend, log: glog });
+  await gateway.start();
+  backend.start();
+  let running = true;
+  glog.info(
+    { dns: `${config['gateway.dns.address']}:${config['gateway.dns.port']}`, proxy: config['gateway.proxy.port'], range: config['gateway.virtualrange'], mode: config['gateway.mode'], sam: `${config['gateway.sam.address']}:${config['gateway.sam.port']}` },
+    'LAN gateway started',
+  );
+  const serving = (what: string, up: () => boolean): (() => ComponentStatus) => () =>
+    running && up() ? { state: 'ok', detail: `${what} serving`, checkedAt: Date.now() } : { state: 'failed', detail: `${what} stopped`, checkedAt: Date.now() };
+  return {
+    gateway,
+    backend,
+    status: {
+      dns: serving('DNS server', () => gateway.dns.addresses().udp !== undefined),
+      proxy: serving('transparent proxy', () => gateway.proxy.address() !== undefined),
+      backend: () => backend,
+    },
+    async stop() {
+      running = false;
+      await gateway.stop();
+      await backend.close();
+    },
+  };
+}

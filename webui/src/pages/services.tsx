@@ -1,0 +1,100 @@
+/**
+ * Hidden services: publish a LAN service (host:port) as an I2P site in one form, then show its
+ * .b32.i2p address and a QR code of it. The router cannot publish sites yet: the API answers 503
+ * "not available yet" (after checking the input), and the page says so plainly.
+ */
+import { useState } from 'preact/hooks';
+import { call } from '../api.js';
+import { QrCode } from '../components/qr.js';
+import { Card, ConfirmButton, ErrorNotice, Field, Notice } from '../components/ui.js';
+import { useAction, useApi } from '../hooks.js';
+
+/** A published site as the API will list it (docs/api.md names the b32 address; the rest is shown when present). */
+interface Site {
+  id: string;
+  name?: string;
+  host?: string;
+  port?: number;
+  i2pPort?: number;
+  b32: string;
+}
+
+function sitesOf(answer: unknown): Site[] {
+  const list = (answer as { services?: unknown })?.services;
+  return Array.isArray(list) ? (list as Site[]).filter((s) => typeof s?.b32 === 'string') : [];
+}
+
+export function SiteAddress({ site }: { site: Site }) {
+  const url = `http://${site.b32}/`;
+  return (
+    <div class="site">
+      <p>
+        <strong>{site.name ?? site.id}</strong>
+        {site.host ? ` — ${site.host}:${site.port}` : ''}
+      </p>
+      <p>
+        <a href={url} rel="noreferrer">
+          <code class="b32">{site.b32}</code>
+        </a>
+      </p>
+      <QrCode text={url} label={`QR code of ${url}`} />
+    </div>
+  );
+}
+
+export function Services() {
+  const list = useApi<unknown>('/services');
+  const [name, setName] = useState('');
+  const [host, setHost] = useState('');
+  const [port, setPort] = useState('');
+  const [i2pPort, setI2pPort] = useState('');
+  const create = useAction<Site>();
+  const remove = useAction<void>();
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const body: Record<string, unknown> = { name: name.trim(), host: host.trim(), port: Number(port) };
+    if (i2pPort.trim() !== '') body.i2pPort = Number(i2pPort);
+    const r = await create.run(() => call<Site>('POST', '/services', body));
+    if (r) void list.reload();
+  };
+
+  const sites = sitesOf(list.data);
+  return (
+    <>
+      <ErrorNotice error={list.error} />
+      <div class="grid">
+        <Card title="Publish a LAN service" id="publish">
+          <form onSubmit={submit} noValidate>
+            <p>Makes a web server (or any TCP service) on your LAN reachable as an I2P site.</p>
+            <Field id="svc-name" label="Name" value={name} onValue={setName} help="Letters, digits and -, e.g. my-blog" required />
+            <Field id="svc-host" label="LAN host" value={host} onValue={setHost} help="IP address or host name of the service, e.g. 192.168.42.20" required />
+            <Field id="svc-port" label="LAN port" type="number" min={1} max={65535} value={port} onValue={setPort} required />
+            <Field id="svc-i2p-port" label="Port inside I2P (optional)" type="number" min={1} max={65535} value={i2pPort} onValue={setI2pPort} help="Default: the same as the LAN port" />
+            <button type="submit" class="primary" disabled={create.busy}>
+              {create.busy ? 'Publishing…' : 'Publish'}
+            </button>
+            <ErrorNotice error={create.error} />
+            {create.result ? (
+              <Notice kind="ok">
+                Published.
+                {typeof create.result.b32 === 'string' ? <SiteAddress site={create.result} /> : null}
+              </Notice>
+            ) : null}
+          </form>
+        </Card>
+        {sites.length > 0 ? (
+          <Card title="Published sites" id="sites">
+            <ErrorNotice error={remove.error} />
+            {sites.map((s) => (
+              <div key={s.id}>
+                <SiteAddress site={s} />
+                <ConfirmButton label="Stop publishing" question={`Stop publishing ${s.name ?? s.id}?`} confirmLabel="Stop publishing" danger onConfirm={() => void remove.run(() => call('DELETE', `/services/${encodeURIComponent(s.id)}`)).then(() => list.reload())} />
+              </div>
+            ))}
+          </Card>
+        ) : null}
+      </div>
+    </>
+  );
+}
