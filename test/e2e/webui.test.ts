@@ -190,7 +190,7 @@ test('settings: a refused value names its reason; an unconfirmed change is rolle
   await shot('11-settings-kept');
 });
 
-test('hidden services: bad input refused; otherwise the API’s “not available yet” is shown plainly', async () => {
+test('hidden services: bad input refused; without a SAM bridge (the gateway is off here) the API’s 503 and its reason are shown plainly', async () => {
   await open('Hidden services');
   // The list itself is not available yet (503): said so at the top of the page.
   await page.locator('.notice-na').first().waitFor();
@@ -204,6 +204,7 @@ test('hidden services: bad input refused; otherwise the API’s “not available
   const na = page.locator('#publish .notice-na');
   await na.waitFor();
   assert.match((await na.textContent()) ?? '', /Not available yet — hidden services/);
+  assert.match((await na.textContent()) ?? '', /no SAM bridge/);
   await shot('12-hidden-services');
 });
 

@@ -39,6 +39,8 @@ export interface SamTestNetOptions {
   /** Hops of the server tunnels' inbound tunnels (default 2). */
   serverHops?: number;
   i2pdLogLevel?: 'debug' | 'info';
+  /** Also a SAM bridge on the server router (hidden services published there, fetched through router 3's). */
+  samOnServerRouter?: boolean;
 }
 
 /** Router roles: 0–2 floodfills, 3 SAM bridge, 4 server tunnels. */
@@ -89,7 +91,7 @@ export class SamTestNet {
       firstAddress: opts.firstAddress,
       basePort: opts.basePort,
       httpBasePort: opts.httpBasePort,
-      sam: [SAM_ROUTER],
+      sam: opts.samOnServerRouter ? [SAM_ROUTER, SERVER_ROUTER] : [SAM_ROUTER],
       samBasePort: opts.samBasePort,
       logLevel: opts.i2pdLogLevel ?? 'info',
       extraOptions: (i): Record<string, string> => {

@@ -1,7 +1,8 @@
 /**
  * Hidden services: publish a LAN service (host:port) as an I2P site in one form, then show its
- * .b32.i2p address and a QR code of it. The router cannot publish sites yet: the API answers 503
- * "not available yet" (after checking the input), and the page says so plainly.
+ * .b32.i2p address and a QR code of it. Sites are published through the LAN gateway's SAM bridge; with
+ * the gateway off (or its bridge unreachable) the API answers 503 "no SAM bridge" with the reason
+ * (after checking the input), and the page says so plainly.
  */
 import { useState } from 'preact/hooks';
 import { call } from '../api.js';
