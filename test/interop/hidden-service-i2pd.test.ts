@@ -10,16 +10,13 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { SamStreamBackend } from '../../src/client/sam/sam-backend.js';
 import { HIDDEN_SERVICES_FILE, HiddenServices } from '../../src/gateway/hidden-services.js';
-import { I2PBackendError } from '../../src/gateway/i2p-backend.js';
 import { createLogger, silentLogger } from '../../src/util/log.js';
-import { SamTestNet, StalledStream, httpGetOver } from './sam-testnet.js';
+import { LanSite, SamTestNet, expectNoPage, fetchSitePage } from './sam-testnet.js';
 import { waitFor } from './testnet.js';
 
 const log = process.env.GG_TEST_LOG ? createLogger('debug') : silentLogger();
@@ -29,40 +26,16 @@ const PAGE = 'hello from the LAN service\n'.repeat(2000);
 
 let tn: SamTestNet;
 let client: SamStreamBackend;
-let site: http.Server;
+let site: LanSite;
 let datadir: string;
 let hs: HiddenServices | undefined;
-let served = 0;
 
 function manager(): HiddenServices {
   return new HiddenServices({ datadir, bridge: { host: '127.0.0.1', port: tn.serverRouter.samPort! }, log, sessionOptions: HOPS });
 }
 
-/** GET / through a client stream to `b32`, retrying while the LeaseSet is not found (never blocking the event loop: the site is in this process). */
-async function fetchPage(b32: string, timeoutMs: number): Promise<{ body: string; attempts: number; ms: number }> {
-  const start = Date.now();
-  let last = '';
-  for (let attempts = 1; ; attempts++) {
-    try {
-      const stream = await client.connect(b32, 80);
-      const r = await httpGetOver(stream, b32, '/', 30_000);
-      if (r.status === 200) return { body: r.body.toString(), attempts, ms: Date.now() - start };
-      last = `status ${r.status}`;
-    } catch (e) {
-      if (!((e instanceof I2PBackendError && e.kind === 'unreachable') || e instanceof StalledStream)) throw e;
-      last = (e as Error).message;
-    }
-    if (Date.now() - start > timeoutMs) throw new Error(`no page from ${b32} within ${timeoutMs} ms (${attempts} attempts); last: ${last}`);
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-}
-
 before(async () => {
-  site = http.createServer((_req, res) => {
-    served++;
-    res.writeHead(200, { 'content-type': 'text/plain' }).end(PAGE);
-  });
-  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+  site = await LanSite.start(PAGE, 'text/plain');
   datadir = mkdtempSync(join(tmpdir(), 'ggh-hs-data-'));
   tn = await SamTestNet.create({ firstAddress: 101, basePort: 22010, httpBasePort: 18010, samBasePort: 18050, samOnServerRouter: true });
   client = new SamStreamBackend({ host: '127.0.0.1', port: tn.samPort, sessionOptions: HOPS, log });
@@ -73,8 +46,7 @@ after(async () => {
   await hs?.stop();
   await client?.close();
   await tn?.stop();
-  site?.closeAllConnections();
-  await new Promise<void>((r) => site?.close(() => r()));
+  await site?.close();
   if (datadir) rmSync(datadir, { recursive: true, force: true });
 });
 
@@ -83,7 +55,7 @@ let b32 = '';
 test('publish a LAN HTTP server through i2pd’s SAM bridge and fetch its page through another router', { timeout: 420_000 }, async (t) => {
   hs = manager();
   await hs.start();
-  const created = await hs.create({ name: 'My-Site', host: '127.0.0.1', port: (site.address() as AddressInfo).port, i2pPort: 80 });
+  const created = await hs.create({ name: 'My-Site', host: '127.0.0.1', port: site.port, i2pPort: 80 });
   b32 = created.b32;
   assert.match(b32, /^[a-z2-7]{52}\.b32\.i2p$/);
   assert.equal(created.id, 'my-site');
@@ -93,10 +65,10 @@ test('publish a LAN HTTP server through i2pd’s SAM bridge and fetch its page t
   await waitFor(() => hs!.list()[0]?.state === 'published', 150_000, 'the site published (SESSION CREATE + STREAM FORWARD)');
   t.diagnostic(`published after ${Date.now() - t0} ms`);
   await client.whenReady(AbortSignal.timeout(150_000));
-  const page = await fetchPage(b32, LEASESET_WAIT_MS);
+  const page = await fetchSitePage(client, b32, LEASESET_WAIT_MS);
   t.diagnostic(`page through I2P after ${page.ms} ms, attempt ${page.attempts}`);
   assert.equal(page.body, PAGE);
-  assert.ok(served >= 1);
+  assert.ok(site.served >= 1);
   assert.ok(hs.session('my-site')!.counters.streams >= 1);
 });
 
@@ -109,7 +81,7 @@ test('restart the manager: same keys file, same b32, published again and reachab
   assert.equal(hs.list()[0]?.b32, b32);
   assert.ok(readFileSync(join(datadir, HIDDEN_SERVICES_FILE)).equals(before), 'the file is not rewritten by a start');
   await waitFor(() => hs!.list()[0]?.state === 'published', 200_000, 'published again (i2pd may refuse the destination until the old session is gone)');
-  const page = await fetchPage(b32, LEASESET_WAIT_MS);
+  const page = await fetchSitePage(client, b32, LEASESET_WAIT_MS);
   t.diagnostic(`page again after ${page.ms} ms, attempt ${page.attempts}`);
   assert.equal(page.body, PAGE);
 });
@@ -121,17 +93,9 @@ test('remove: the session ends, the site leaves the file, and new streams no lon
   assert.equal(session.status.state, 'stopped');
   assert.deepEqual(hs!.list(), []);
   assert.deepEqual(JSON.parse(readFileSync(join(datadir, HIDDEN_SERVICES_FILE), 'utf8')).services, []);
-  const servedBefore = served;
+  const servedBefore = site.served;
   // Streams to a destination with no session fail (i2pd may still hold its LeaseSet for a while: the
   // stream then finds nobody and fails or stays empty); none may reach the page.
-  for (let i = 0; i < 2; i++) {
-    try {
-      const s = await client.connect(b32, 80);
-      const r = await httpGetOver(s, b32, '/', 20_000);
-      assert.notEqual(r.status, 200, 'a page from a removed site');
-    } catch (e) {
-      if (!(e instanceof I2PBackendError || e instanceof StalledStream)) throw e;
-    }
-  }
-  assert.equal(served, servedBefore);
+  for (let i = 0; i < 2; i++) await expectNoPage(client, b32);
+  assert.equal(site.served, servedBefore);
 });
