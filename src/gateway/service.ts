@@ -34,7 +34,12 @@ export async function startGatewayService(config: RouterConfig, log: Logger): Pr
   backend.start();
   // Hidden services use the same bridge, each site with its own session. A datadir file that cannot
   // be read is logged, not fatal: the LAN's way into I2P must not depend on it.
-  const hiddenServices = new HiddenServices({ datadir: config.datadir, bridge: samBridgeOf(config), log: glog.child({ part: 'hidden-services' }) });
+  const hiddenServices = new HiddenServices({
+    datadir: config.datadir,
+    bridge: samBridgeOf(config),
+    log: glog.child({ part: 'hidden-services' }),
+    sessionOptions: { 'inbound.length': String(config['gateway.services.inbound.length']), 'outbound.length': String(config['gateway.services.outbound.length']) },
+  });
   try {
     await hiddenServices.start();
   } catch (e) {
