@@ -12,6 +12,7 @@ import { benchTunnelData } from './tunnel-data.js';
 import { benchTransit } from './transit.js';
 import { benchGatewayDns } from './gateway-dns.js';
 import { benchFirewall } from './firewall.js';
+import { benchSystemdNotify } from './systemd-notify.js';
 import { benchAdminApi } from './admin-api.js';
 import { benchWebui } from './webui.js';
 import { spawnSync } from 'node:child_process';
@@ -70,6 +71,8 @@ async function main(): Promise<void> {
   report.gatewayDns = await benchGatewayDns();
   stage('firewall');
   report.firewall = await benchFirewall();
+  stage('systemd notify');
+  report.systemdNotify = await benchSystemdNotify();
   stage('admin api');
   report.adminApi = await benchAdminApi();
   stage('admin page');

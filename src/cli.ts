@@ -13,6 +13,8 @@ import { createLogger } from './util/log.js';
 import { Router } from './router/router.js';
 import { GARLICGATE_VERSION } from './version.js';
 import { FIREWALL_USAGE, firewallCommand } from './gateway/firewall/command.js';
+import { DHCP_USAGE, dhcpCommand } from './gateway/dhcp/command.js';
+import { SystemdNotifier } from './util/systemd-notify.js';
 import { LogRingBuffer } from './admin/log-buffer.js';
 import { performPendingFactoryReset } from './admin/factory-reset.js';
 import { startAdmin, type RunningAdmin } from './admin/start.js';
@@ -42,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
   if (loaded.help) {
-    process.stdout.write(`${usage()}\n${FIREWALL_USAGE}`);
+    process.stdout.write(`${usage()}\n${FIREWALL_USAGE}${DHCP_USAGE}`);
     return 0;
   }
   if (loaded.version) {
@@ -50,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (loaded.positionals[0] === 'firewall') return firewallCommand(loaded.positionals.slice(1), loaded.config, write);
+  if (loaded.positionals[0] === 'dhcp') return dhcpCommand(loaded.positionals.slice(1), loaded.config, write);
   if (loaded.positionals.length > 0) {
     process.stderr.write(`garlicgate: unknown command "${loaded.positionals.join(' ')}" (see --help)\n`);
     return 2;
@@ -65,6 +68,8 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const router = new Router(config, log);
+  // Under systemd (Type=notify, WatchdogSec=): READY=1 once running, keep-alives, STOPPING=1.
+  const systemd = new SystemdNotifier({ log });
   try {
     await router.start();
   } catch (e) {
@@ -86,9 +91,11 @@ async function main(argv: string[]): Promise<number> {
   }
   let exitCode = 0;
   const admin = logs ? await startAdminUi(loaded.commandLine, router, logs, () => (exitCode = RESTART_EXIT_CODE), gateway) : undefined;
+  await systemd.ready(admin ? 'router and admin UI running' : 'router running');
   await new Promise<void>((resolve) => {
     const stop = (why: string): void => {
       log.info({ reason: why }, 'stopping');
+      void systemd.stopping();
       Promise.resolve(admin?.close())
         .catch((e: Error) => log.error({ err: e.message }, 'admin UI did not stop cleanly'))
         .then(() => gateway?.stop())

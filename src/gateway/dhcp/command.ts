@@ -1,0 +1,38 @@
+/**
+ * `garlicgate dhcp print [LEASEFILE]` and `garlicgate dhcp enabled`: the appliance's DHCP unit
+ * (systemd/garlicgate-dhcp.service) runs dnsmasq with the configuration printed here, from the same
+ * options (command line and INI file) as the router, so DHCP always describes the LAN the firewall
+ * and the router use. `enabled` is the unit's ExecCondition: exit 0 when `gateway.dhcp.enabled`,
+ * 1 when not (the unit is then skipped, not failed).
+ *
+ * Exit codes: 0 done / enabled; 1 disabled; 2 bad command or config.
+ */
+import { join } from 'node:path';
+import type { RouterConfig } from '../../config/options.js';
+import { ConfigError } from '../../config/option-spec.js';
+import type { CommandOutput } from '../firewall/command.js';
+import { dnsmasqConfig } from './dnsmasq-config.js';
+
+export const DHCP_USAGE = [
+  '  garlicgate dhcp print [LEASEFILE]  print the dnsmasq configuration for LAN DHCP (leases: LEASEFILE, default <datadir>/dnsmasq.leases)',
+  '  garlicgate dhcp enabled            exit 0 if gateway.dhcp.enabled, 1 if not',
+  '',
+].join('\n');
+
+export function dhcpCommand(args: readonly string[], config: RouterConfig, out: CommandOutput): number {
+  const [sub, leaseFile, ...rest] = args;
+  if (sub === 'enabled' && args.length === 1) return config['gateway.dhcp.enabled'] ? 0 : 1;
+  if (sub !== 'print' || rest.length > 0) {
+    out.stderr(`garlicgate dhcp: expected "print [LEASEFILE]" or "enabled", got "${args.join(' ')}"\n${DHCP_USAGE}`);
+    return 2;
+  }
+  try {
+    out.stdout(dnsmasqConfig(config, { leaseFile: leaseFile ?? join(config.datadir, 'dnsmasq.leases') }));
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    out.stderr(`garlicgate dhcp: ${e.message}\n`);
+    return 2;
+  }
+  if (!config['gateway.dhcp.enabled']) out.stderr('garlicgate dhcp: note: gateway.dhcp.enabled is false: the firewall does not accept DHCP from the LAN\n');
+  return 0;
+}
