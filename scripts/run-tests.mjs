@@ -22,8 +22,9 @@ process.chdir(root);
 // iptables (nft backend), tcpdump, ping, dnsmasq-base, busybox (udhcpc): the gateway's firewall, its
 // leak captures and ICMP probes, and LAN DHCP; python3: the test launcher that hands transparent
 // sockets over the systemd way (test/helpers/socket-activate.py); chromium: the admin page's browser
-// tests (test/e2e/webui.test.ts, driven by playwright-core); systemd (systemd-notify, systemd-analyze)
-// and mmdebstrap: the appliance's notifications and its root file system (test/e2e/image-tree.test.ts).
+// tests (test/e2e/webui.test.ts and test/interop/webui-hidden-service.test.ts, driven by playwright-core);
+// systemd (systemd-notify, systemd-analyze) and mmdebstrap: the appliance's notifications and its root
+// file system (test/e2e/image-tree.test.ts).
 const REQUIRED_PACKAGES = ['i2pd', 'iproute2', 'iptables', 'tcpdump', 'iputils-ping', 'dnsmasq-base', 'busybox', 'python3', 'chromium', 'systemd', 'mmdebstrap'];
 
 function fail(msg) {

@@ -124,7 +124,7 @@ async function startAdminUi(commandLine: ReadonlySet<string>, router: Router, lo
       router: adminRouterView(router, GARLICGATE_VERSION),
       logs,
       log: router.log,
-      ...(gateway ? { gateway: gateway.status } : {}),
+      ...(gateway ? { gateway: gateway.status, hiddenServices: gateway.hiddenServices } : {}),
       process: {
         shutdown: (graceful) => router.requestShutdown(graceful),
         ...(supervised

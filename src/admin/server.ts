@@ -29,6 +29,7 @@ import { BoundedSessionStore } from './auth/session-store.js';
 import type { CredentialStore } from './auth/credentials.js';
 import type { BackupService } from './backup/backup-service.js';
 import { DashboardFeed } from './dashboard.js';
+import type { HiddenServices } from '../gateway/hidden-services.js';
 import type { GatewayStatus } from './gateway-status.js';
 import type { HostCheck } from './host-check.js';
 import type { LogRingBuffer } from './log-buffer.js';
@@ -53,6 +54,8 @@ export interface RateLimits {
 export interface AdminAppOptions {
   router: AdminRouterView;
   gateway: GatewayStatus;
+  /** Hidden services, when the LAN gateway runs (src/gateway/hidden-services.ts). */
+  hiddenServices?: HiddenServices;
   logs: LogRingBuffer;
   credentials: CredentialStore;
   settings: SettingsService;
@@ -242,6 +245,7 @@ export async function buildAdminApp(opts: AdminAppOptions): Promise<AdminApp> {
   const deps: AdminDeps = {
     router: opts.router,
     gateway: opts.gateway,
+    ...(opts.hiddenServices ? { hiddenServices: opts.hiddenServices } : {}),
     dashboard,
     logs: opts.logs,
     credentials: opts.credentials,

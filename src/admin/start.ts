@@ -6,6 +6,7 @@ import { networkInterfaces } from 'node:os';
 import { configFilePath } from '../config/load.js';
 import type { RouterConfig } from '../config/options.js';
 import { systemRunner, type CommandRunner } from '../gateway/firewall/command-runner.js';
+import type { HiddenServices } from '../gateway/hidden-services.js';
 import type { Logger } from '../util/log.js';
 import { GARLICGATE_VERSION } from '../version.js';
 import { AddressBook } from './addressbook/address-book.js';
@@ -33,6 +34,8 @@ export interface StartAdminOptions {
   process: ProcessControl;
   /** Gateway parts provided by running gateway components (DNS, proxy, LAN clients, backend). */
   gateway?: Omit<GatewayStatus, 'firewall'>;
+  /** Hidden services, published through the gateway's SAM bridge (only with gateway.enabled). */
+  hiddenServices?: HiddenServices;
   runner?: CommandRunner;
 }
 
@@ -67,6 +70,7 @@ export async function startAdmin(opts: StartAdminOptions): Promise<RunningAdmin>
   const admin = await buildAdminApp({
     router: opts.router,
     gateway: { ...opts.gateway, firewall: () => firewall.current() },
+    ...(opts.hiddenServices ? { hiddenServices: opts.hiddenServices } : {}),
     logs: opts.logs,
     credentials,
     settings,

@@ -35,6 +35,9 @@ export interface GatewayConfig {
   'gateway.backend': GatewayBackend;
   'gateway.sam.address': string;
   'gateway.sam.port': number;
+  /** Hops of the tunnels of the owner's I2P sites (hidden services), as i2pd's per-tunnel options. */
+  'gateway.services.inbound.length': number;
+  'gateway.services.outbound.length': number;
   /** Serve DHCP on the LAN (dnsmasq, DHCP only, DNS = us). */
   'gateway.dhcp.enabled': boolean;
   /** `first-last` IPv4 pool; empty = .50–.250 of the LAN prefix. */
@@ -58,6 +61,8 @@ export function defaultGatewayConfig(): GatewayConfig {
     'gateway.backend': 'sam',
     'gateway.sam.address': '127.0.0.1',
     'gateway.sam.port': 7656,
+    'gateway.services.inbound.length': 3,
+    'gateway.services.outbound.length': 3,
     'gateway.dhcp.enabled': true,
     'gateway.dhcp.range': undefined,
   };
@@ -149,6 +154,12 @@ const parseBackend: Parser<GatewayBackend> = (raw, name) => {
   return v;
 };
 
+const parseHops: Parser<number> = (raw, name) => {
+  const v = raw.trim();
+  if (!/^\d$/.test(v) || Number(v) > 7) throw new ConfigError(`option --${name}: expected 0–7 hops, got "${raw}"`);
+  return Number(v);
+};
+
 const parseDhcpRange: Parser<string | undefined> = (raw, name) => {
   const v = raw.trim();
   if (v === '') return undefined;
@@ -174,6 +185,8 @@ export const GATEWAY_OPTIONS: Record<keyof GatewayConfig, OptionSpec> = {
   'gateway.backend': { parse: parseBackend, help: 'how streams into I2P are opened: sam (default)' },
   'gateway.sam.address': { parse: parseAddress, help: 'SAM v3 bridge address for the sam backend (default 127.0.0.1)' },
   'gateway.sam.port': { parse: parsePort, help: 'SAM v3 bridge port (default 7656)' },
+  'gateway.services.inbound.length': { parse: parseHops, help: 'hops of the inbound tunnels of published I2P sites (default 3)' },
+  'gateway.services.outbound.length': { parse: parseHops, help: 'hops of the outbound tunnels of published I2P sites (default 3)' },
   'gateway.dhcp.enabled': { parse: parseBool, flag: true, help: 'serve DHCP on the LAN with dnsmasq, DNS pointing at us (default true)' },
   'gateway.dhcp.range': { parse: parseDhcpRange, help: 'DHCP pool first-last (default .50–.250 of the LAN prefix)' },
 };

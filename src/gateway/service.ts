@@ -13,10 +13,14 @@ import type { ComponentStatus, GatewayStatus } from '../admin/gateway-status.js'
 import { SamStreamBackend, samBackendOptions } from '../client/sam/sam-backend.js';
 import type { Logger } from '../util/log.js';
 import { Gateway } from './gateway.js';
+import { HiddenServices } from './hidden-services.js';
+import { samBridgeOf } from '../client/sam/sam-server-session.js';
 
 export interface RunningGateway {
   gateway: Gateway;
   backend: SamStreamBackend;
+  /** Sites published through the same SAM bridge (hidden-services.ts). */
+  hiddenServices: HiddenServices;
   /** What the admin UI's dashboard reads. */
   status: Omit<GatewayStatus, 'firewall'>;
   stop(): Promise<void>;
@@ -28,6 +32,19 @@ export async function startGatewayService(config: RouterConfig, log: Logger): Pr
   const gateway = new Gateway({ config, backend, log: glog });
   await gateway.start();
   backend.start();
+  // Hidden services use the same bridge, each site with its own session. A datadir file that cannot
+  // be read is logged, not fatal: the LAN's way into I2P must not depend on it.
+  const hiddenServices = new HiddenServices({
+    datadir: config.datadir,
+    bridge: samBridgeOf(config),
+    log: glog.child({ part: 'hidden-services' }),
+    sessionOptions: { 'inbound.length': String(config['gateway.services.inbound.length']), 'outbound.length': String(config['gateway.services.outbound.length']) },
+  });
+  try {
+    await hiddenServices.start();
+  } catch (e) {
+    glog.error({ err: (e as Error).message }, 'hidden services could not be loaded; none are published');
+  }
   let running = true;
   glog.info(
     { dns: `${config['gateway.dns.address']}:${config['gateway.dns.port']}`, proxy: config['gateway.proxy.port'], range: config['gateway.virtualrange'], mode: config['gateway.mode'], sam: `${config['gateway.sam.address']}:${config['gateway.sam.port']}` },
@@ -38,6 +55,7 @@ export async function startGatewayService(config: RouterConfig, log: Logger): Pr
   return {
     gateway,
     backend,
+    hiddenServices,
     status: {
       dns: serving('DNS server', () => gateway.dns.addresses().udp !== undefined),
       proxy: serving('transparent proxy', () => gateway.proxy.address() !== undefined),
@@ -45,6 +63,7 @@ export async function startGatewayService(config: RouterConfig, log: Logger): Pr
     },
     async stop() {
       running = false;
+      await hiddenServices.stop();
       await gateway.stop();
       await backend.close();
     },

@@ -13,7 +13,8 @@
  * reset (RST), so the client fails fast instead of waiting for a timeout.
  */
 import * as net from 'node:net';
-import { pipeline, type Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
+import { pipeBothWays } from './pipe.js';
 import { connectAuthority } from '../util/http-connect.js';
 import type { Logger } from '../util/log.js';
 import { withDeadline } from './deadline.js';
@@ -235,29 +236,9 @@ export class TransparentProxy {
     socket.resetAndDestroy();
   }
 
-  /**
-   * Both directions with back-pressure (pipeline pauses the source while the destination is full)
-   * and half-close (the end of one side ends only the other side's writable half). An error on
-   * either side resets the LAN connection and destroys the stream.
-   */
+  /** Both directions, with back-pressure and half-close (./pipe.ts). */
   private pipe(socket: net.Socket, stream: Duplex): void {
     this.streams.add(stream);
-    const abort = (): void => {
-      if (!socket.destroyed) socket.resetAndDestroy();
-      if (!stream.destroyed) stream.destroy();
-    };
-    // Registered before pipeline's own listeners so the LAN side gets an RST, not a FIN.
-    stream.once('error', abort);
-    socket.once('error', abort);
-    let finished = 0;
-    const done = (err: Error | null | undefined): void => {
-      if (err) abort();
-      if (++finished < 2) return;
-      this.streams.delete(stream);
-      socket.destroy();
-      stream.destroy();
-    };
-    pipeline(socket, stream, done);
-    pipeline(stream, socket, done);
+    pipeBothWays(socket, stream, () => this.streams.delete(stream));
   }
 }

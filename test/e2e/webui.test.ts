@@ -11,7 +11,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { destinationB64 } from '../unit/admin/destinations.js';
@@ -52,8 +52,10 @@ function fact(card: string, label: string) {
 
 before(async () => {
   assert.ok(existsSync(join(WEBUI_DIST, 'index.html')), 'webui/dist is built (npm run build)');
-  rmSync(ARTIFACTS, { recursive: true, force: true });
+  // Earlier screenshots of this test go; those of test/interop/webui-hidden-service.test.ts (40-*,
+  // the interop phase runs first) stay.
   mkdirSync(ARTIFACTS, { recursive: true });
+  for (const f of readdirSync(ARTIFACTS)) if (!f.startsWith('40-')) rmSync(join(ARTIFACTS, f), { recursive: true, force: true });
   box = await startAdminBox('ggwebui-e2e-', { supervised: true });
   browser = await launchChromium('ggwebui-chromium-');
   page = browser.context.pages()[0] ?? (await browser.context.newPage());
@@ -190,7 +192,7 @@ test('settings: a refused value names its reason; an unconfirmed change is rolle
   await shot('11-settings-kept');
 });
 
-test('hidden services: bad input refused; otherwise the API’s “not available yet” is shown plainly', async () => {
+test('hidden services: bad input refused; without a SAM bridge (the gateway is off here) the API’s 503 and its reason are shown plainly', async () => {
   await open('Hidden services');
   // The list itself is not available yet (503): said so at the top of the page.
   await page.locator('.notice-na').first().waitFor();
@@ -204,6 +206,7 @@ test('hidden services: bad input refused; otherwise the API’s “not available
   const na = page.locator('#publish .notice-na');
   await na.waitFor();
   assert.match((await na.textContent()) ?? '', /Not available yet — hidden services/);
+  assert.match((await na.textContent()) ?? '', /no SAM bridge/);
   await shot('12-hidden-services');
 });
 

@@ -18,7 +18,9 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { SamStreamBackend } from '../../src/client/sam/sam-backend.js';
 import { base32Encode } from '../../src/data/base32.js';
+import { I2PBackendError } from '../../src/gateway/i2p-backend.js';
 import { I2pdNetwork, type I2pdRouter } from './testnet.js';
 
 export const NAMED_HOST = 'garlic-test.i2p';
@@ -39,6 +41,8 @@ export interface SamTestNetOptions {
   /** Hops of the server tunnels' inbound tunnels (default 2). */
   serverHops?: number;
   i2pdLogLevel?: 'debug' | 'info';
+  /** Also a SAM bridge on the server router (hidden services published there, fetched through router 3's). */
+  samOnServerRouter?: boolean;
 }
 
 /** Router roles: 0–2 floodfills, 3 SAM bridge, 4 server tunnels. */
@@ -89,7 +93,7 @@ export class SamTestNet {
       firstAddress: opts.firstAddress,
       basePort: opts.basePort,
       httpBasePort: opts.httpBasePort,
-      sam: [SAM_ROUTER],
+      sam: opts.samOnServerRouter ? [SAM_ROUTER, SERVER_ROUTER] : [SAM_ROUTER],
       samBasePort: opts.samBasePort,
       logLevel: opts.i2pdLogLevel ?? 'info',
       extraOptions: (i): Record<string, string> => {
@@ -232,4 +236,65 @@ export async function httpGetOver(stream: NodeJS.ReadWriteStream & { destroy(): 
   const status = /^HTTP\/1\.[01] (\d{3}) /.exec(all.subarray(0, head).toString('latin1'));
   if (!status) throw new Error(`bad HTTP status line: ${JSON.stringify(all.subarray(0, 80).toString('latin1'))}`);
   return { status: Number(status[1]), body: all.subarray(head + 4), firstByteMs: first, totalMs: performance.now() - t0 };
+}
+
+/**
+ * GET / of the I2P site `b32` through `client`, retried every 2 s while its LeaseSet is not found
+ * yet (unreachable, stalled or empty streams) until `timeoutMs`. Asynchronous throughout: the site's
+ * HTTP server is usually in the calling process. `detail()` is added to the timeout's message.
+ */
+export async function fetchSitePage(client: SamStreamBackend, b32: string, timeoutMs: number, detail: () => string = () => ''): Promise<{ body: string; attempts: number; ms: number }> {
+  const start = Date.now();
+  let last = '';
+  for (let attempts = 1; ; attempts++) {
+    try {
+      const stream = await client.connect(b32, 80);
+      const r = await httpGetOver(stream, b32, '/', 30_000);
+      if (r.status === 200) return { body: r.body.toString(), attempts, ms: Date.now() - start };
+      last = `status ${r.status}`;
+    } catch (e) {
+      if (!((e instanceof I2PBackendError && e.kind === 'unreachable') || e instanceof StalledStream)) throw e;
+      last = (e as Error).message;
+    }
+    if (Date.now() - start > timeoutMs) throw new Error(`no page from ${b32} within ${timeoutMs} ms (${attempts} attempts); last: ${last}${detail()}`);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+/** A LAN service in the test process: one page for every request, counted. */
+export class LanSite {
+  served = 0;
+  private constructor(readonly server: http.Server) {}
+
+  static async start(page: string, contentType: string): Promise<LanSite> {
+    const site = new LanSite(http.createServer((_req, res) => {
+      site.served++;
+      res.writeHead(200, { 'content-type': contentType }).end(page);
+    }));
+    await new Promise<void>((r) => site.server.listen(0, '127.0.0.1', r));
+    return site;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
+
+/**
+ * One GET / to a removed site `b32`: it must not answer 200. i2pd may still hold the LeaseSet for a
+ * while: the stream then fails, finds nobody (empty) or stalls — all fine.
+ */
+export async function expectNoPage(client: SamStreamBackend, b32: string): Promise<void> {
+  try {
+    const s = await client.connect(b32, 80);
+    const r = await httpGetOver(s, b32, '/', 20_000);
+    if (r.status === 200) throw new Error(`a page from the removed site ${b32}`);
+  } catch (e) {
+    if (!(e instanceof I2PBackendError || e instanceof StalledStream)) throw e;
+  }
 }

@@ -1,5 +1,6 @@
 /** What the route handlers use: the admin server builds it (../server.ts); tests build it with a plain router view. */
 import type { FastifyRequest } from 'fastify';
+import type { HiddenServices } from '../../gateway/hidden-services.js';
 import type { Logger } from '../../util/log.js';
 import type { AddressBook } from '../addressbook/address-book.js';
 import type { CredentialStore } from '../auth/credentials.js';
@@ -15,6 +16,8 @@ import type { EventStreamHub } from '../sse.js';
 export interface AdminDeps {
   router: AdminRouterView;
   gateway: GatewayStatus;
+  /** The hidden services manager, when the LAN gateway (and so its SAM bridge) runs. */
+  hiddenServices?: HiddenServices;
   dashboard: DashboardFeed;
   logs: LogRingBuffer;
   credentials: CredentialStore;

@@ -1,11 +1,14 @@
 /**
  * The SAM v3 commands the gateway uses and what their replies mean (api-samv3): HELLO, SESSION
- * CREATE (STYLE=STREAM), NAMING LOOKUP and STREAM CONNECT. Pure: a command is a line plus the reply
+ * CREATE (STYLE=STREAM), NAMING LOOKUP, STREAM CONNECT, and for hidden services DEST GENERATE and
+ * STREAM FORWARD. Pure: a command is a line plus the reply
  * it expects; a reply is turned into a value or a RESULT code, and a reply that does not say what
  * the spec says it must (no RESULT, OK without VERSION/VALUE, a VALUE that is no Destination) throws
  * SamProtocolError.
  */
+import { isIP } from 'node:net';
 import { isDestinationBase64 } from './i2p-name.js';
+import { parsePrivateKeys, type PrivateKeys } from './private-keys.js';
 import { SamProtocolError, formatSamCommand, type SamReply } from './sam-line.js';
 
 /** A command line and the `COMMAND SUBCOMMAND` of the reply that answers it. */
@@ -94,14 +97,23 @@ const SESSION_ID = /^[A-Za-z0-9_.-]{1,64}$/;
  * ECIES-X25519 and ElGamal (api-samv3 "Signature and Encryption Types"); I2CP options such as tunnel
  * lengths and quantities follow.
  */
-export function sessionCreateCommand(id: string, options: ReadonlyArray<readonly [string, string]> = [], signatureType = 7, leaseSetEncType = '4,0'): SamCommand {
+export function sessionCreateCommand(
+  id: string,
+  options: ReadonlyArray<readonly [string, string]> = [],
+  signatureType = 7,
+  leaseSetEncType = '4,0',
+  privateKeys?: string,
+): SamCommand {
   if (!SESSION_ID.test(id)) throw new RangeError(`bad SAM session id ${JSON.stringify(id)}`);
+  // A persistent destination (a hidden service): DESTINATION carries its private keys, whose own
+  // certificate fixes the signature type, so SIGNATURE_TYPE is left out (api-samv3 "SESSION CREATE").
+  if (privateKeys !== undefined && !/^[A-Za-z0-9~-]+={0,2}$/.test(privateKeys)) throw new RangeError('SAM private keys are not I2P base64');
   return {
     line: formatSamCommand('SESSION', 'CREATE', [
       ['STYLE', 'STREAM'],
       ['ID', id],
-      ['DESTINATION', 'TRANSIENT'],
-      ['SIGNATURE_TYPE', String(signatureType)],
+      ['DESTINATION', privateKeys ?? 'TRANSIENT'],
+      ...(privateKeys === undefined ? [['SIGNATURE_TYPE', String(signatureType)] as const] : []),
       ['i2cp.leaseSetEncType', leaseSetEncType],
       ...options,
     ]),
@@ -164,4 +176,63 @@ export function streamConnectCommand(id: string, destination: string, toPort?: n
 export function streamStatusOutcome(reply: SamReply): SamOutcome<void> {
   const result = resultOf(reply);
   return result === 'OK' ? { ok: true, value: undefined } : failure(reply, result);
+}
+
+// --- DEST GENERATE ---------------------------------------------------------------------------------------
+
+/** `DEST GENERATE SIGNATURE_TYPE=7`: a new persistent destination (api-samv3 "Destination Key Generation"). */
+export function destGenerateCommand(signatureType = 7): SamCommand {
+  if (!Number.isInteger(signatureType) || signatureType < 0 || signatureType > 65535) throw new RangeError(`bad signature type ${signatureType}`);
+  return { line: formatSamCommand('DEST', 'GENERATE', [['SIGNATURE_TYPE', String(signatureType)]]), reply: { command: 'DEST', subcommand: 'REPLY' } };
+}
+
+export interface GeneratedDestination {
+  /** I2P base64 of the Destination. */
+  readonly destination: string;
+  /** I2P base64 of the PrivateKeyFile: Destination, private key, signing private key. */
+  readonly privateKeys: string;
+}
+
+/**
+ * `DEST REPLY PUB=<destination> PRIV=<private keys>`. The reply has no RESULT on success (the spec
+ * lists none; i2pd and Java I2P send `RESULT=I2P_ERROR` only on failure). PRIV must start with PUB
+ * and parse as a private key file of that destination (parsePrivateKeys), or the reply is refused.
+ */
+export function destReplyOutcome(reply: SamReply): SamOutcome<GeneratedDestination> {
+  const result = reply.options.get('RESULT');
+  if (result !== undefined && result !== 'OK') return failure(reply, result);
+  const pub = reply.options.get('PUB') ?? '';
+  const priv = reply.options.get('PRIV') ?? '';
+  if (!isDestinationBase64(pub)) throw new SamProtocolError('bad-destination', 'DEST REPLY without a valid Destination in PUB');
+  let keys: PrivateKeys;
+  try {
+    keys = parsePrivateKeys(priv);
+  } catch (e) {
+    throw new SamProtocolError('bad-destination', `DEST REPLY: PRIV is no private key file (${(e as Error).message})`);
+  }
+  if (keys.destination !== pub) throw new SamProtocolError('bad-destination', 'DEST REPLY: PRIV is not the private key file of PUB');
+  return { ok: true, value: { destination: pub, privateKeys: priv } };
+}
+
+// --- STREAM FORWARD ----------------------------------------------------------------------------------------
+
+/**
+ * `STREAM FORWARD ID=<id> PORT=<port> HOST=<ip> SILENT=false` (api-samv3 "Virtual Streams: FORWARD"):
+ * the bridge connects to host:port for every incoming stream and, as SILENT=false, first writes the
+ * peer's destination on a line (forward-header.ts). The bridge needs an IP address (i2pd parses
+ * HOST as one), and the forwarding lasts as long as this socket stays open.
+ */
+export function streamForwardCommand(id: string, port: number, host: string): SamCommand {
+  if (!SESSION_ID.test(id)) throw new RangeError(`bad SAM session id ${JSON.stringify(id)}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`bad forward port ${port}`);
+  if (isIP(host) === 0) throw new RangeError(`forward host must be an IP address: ${JSON.stringify(host)}`);
+  return {
+    line: formatSamCommand('STREAM', 'FORWARD', [
+      ['ID', id],
+      ['PORT', String(port)],
+      ['HOST', host],
+      ['SILENT', 'false'],
+    ]),
+    reply: { command: 'STREAM', subcommand: 'STATUS' },
+  };
 }

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { connect } from 'node:net';
-import { existsSync, mkdirSync, writeFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync, readdirSync, rmSync } from 'node:fs';
+import { HIDDEN_SERVICES_FILE, HiddenServices } from '../../../src/gateway/hidden-services.js';
 import { join } from 'node:path';
 import { Client, makeAdmin, tempDir } from './fixture.js';
 import { destination, destinationB64 } from './destinations.js';
@@ -10,12 +11,14 @@ import { I2PBackendError, type I2PStreamBackend } from '../../../src/gateway/i2p
 import { FACTORY_RESET_MARKER, performPendingFactoryReset, requestFactoryReset } from '../../../src/admin/factory-reset.js';
 import { silentLogger } from '../../../src/util/log.js';
 
-test('hidden services: input is checked, then "not available yet" (503)', async () => {
+test('hidden services: input is checked, then 503 "no SAM bridge" when the gateway is off', async () => {
   const t = await makeAdmin();
   try {
     const c = new Client(t.admin);
     await c.logIn();
-    assert.equal((await c.get('/api/v1/services')).status, 503);
+    const list = await c.get('/api/v1/services');
+    assert.equal(list.status, 503);
+    assert.match(list.body.detail, /^no SAM bridge: .*gateway is off/);
     assert.equal((await c.post('/api/v1/services', { name: 'blog', host: '192.168.42.10', port: 0 })).status, 400, 'port 0');
     assert.equal((await c.post('/api/v1/services', { name: 'bad name', host: '192.168.42.10', port: 80 })).status, 400);
     const host = await c.post('/api/v1/services', { name: 'blog', host: 'bad host!', port: 80 });
@@ -25,9 +28,38 @@ test('hidden services: input is checked, then "not available yet" (503)', async 
     assert.equal(ok.status, 503);
     assert.deepEqual(Object.keys(ok.body).sort(), ['detail', 'error', 'feature']);
     assert.equal(ok.body.error, 'not available yet');
+    assert.equal(ok.body.feature, 'hidden services');
     assert.equal((await c.delete('/api/v1/services/blog')).status, 503);
   } finally {
     await t.close();
+  }
+});
+
+test('hidden services with a SAM bridge that cannot be reached: an empty list, create answers 503 with the bridge and why, nothing saved', async () => {
+  // A port nothing listens on: the bridge refuses the connection.
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  const dir = tempDir('hs');
+  const hs = new HiddenServices({ datadir: dir, bridge: { host: '127.0.0.1', port }, log: silentLogger() });
+  await hs.start();
+  const t = await makeAdmin({ app: { hiddenServices: hs } });
+  try {
+    const c = new Client(t.admin);
+    await c.logIn();
+    const list = await c.get('/api/v1/services');
+    assert.equal(list.status, 200);
+    assert.deepEqual(list.body, { services: [] });
+    const r = await c.post('/api/v1/services', { name: 'blog', host: '192.168.42.10', port: 80 });
+    assert.equal(r.status, 503);
+    assert.match(r.body.detail, new RegExp(`^no SAM bridge: the one at 127\\.0\\.0\\.1:${port} could not make a destination`));
+    assert.equal(existsSync(join(dir, HIDDEN_SERVICES_FILE)), false, 'nothing written without keys');
+    assert.equal((await c.delete('/api/v1/services/blog')).status, 404);
+  } finally {
+    await t.close();
+    await hs.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

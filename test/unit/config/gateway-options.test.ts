@@ -41,6 +41,7 @@ test('bad gateway settings are refused with a reason', () => {
     ['--gateway.dns.ttl=0', /seconds/],
     ['--gateway.backend=router', /not available yet/],
     ['--gateway.dhcp.range=10.0.0.9-10.0.0.1', /first ≤ last/],
+    ['--gateway.services.inbound.length=9', /0–7 hops/],
   ];
   for (const [arg, reason] of bad) {
     assert.throws(() => loadConfig([arg], home), (e: unknown) => e instanceof ConfigError && reason.test(e.message), arg);

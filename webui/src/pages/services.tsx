@@ -1,9 +1,11 @@
 /**
  * Hidden services: publish a LAN service (host:port) as an I2P site in one form, then show its
- * .b32.i2p address and a QR code of it. The router cannot publish sites yet: the API answers 503
- * "not available yet" (after checking the input), and the page says so plainly.
+ * .b32.i2p address, a QR code of it and its state (starting, then published; the list is fetched again
+ * while a site starts). Sites are published through the LAN gateway's SAM bridge; with
+ * the gateway off (or its bridge unreachable) the API answers 503 "no SAM bridge" with the reason
+ * (after checking the input), and the page says so plainly.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { call } from '../api.js';
 import { QrCode } from '../components/qr.js';
 import { Card, ConfirmButton, ErrorNotice, Field, Notice } from '../components/ui.js';
@@ -17,21 +19,36 @@ interface Site {
   port?: number;
   i2pPort?: number;
   b32: string;
+  /** starting → published (its LeaseSet may still take a minute to be found); error with a reason. */
+  state?: 'starting' | 'published' | 'error' | 'stopped';
+  reason?: string;
 }
+
+const STATE_BADGE: Record<NonNullable<Site['state']>, string> = { starting: 'badge-unknown', published: 'badge-ok', error: 'badge-failed', stopped: 'badge-disabled' };
+/** How often the list is fetched again while a site is still starting (the API has no push for it). */
+const STARTING_POLL_MS = 3000;
 
 function sitesOf(answer: unknown): Site[] {
   const list = (answer as { services?: unknown })?.services;
   return Array.isArray(list) ? (list as Site[]).filter((s) => typeof s?.b32 === 'string') : [];
 }
 
-export function SiteAddress({ site }: { site: Site }) {
+/** `withState`: the list's live state; the create answer's (always "starting") is not shown. */
+export function SiteAddress({ site, withState = false }: { site: Site; withState?: boolean }) {
   const url = `http://${site.b32}/`;
+  const state = withState ? site.state : undefined;
   return (
-    <div class="site">
+    <div class="site" data-state={state}>
       <p>
         <strong>{site.name ?? site.id}</strong>
         {site.host ? ` — ${site.host}:${site.port}` : ''}
       </p>
+      {state ? (
+        <p class="site-state">
+          Status: <span class={`badge ${STATE_BADGE[state] ?? 'badge-unknown'}`}>{state}</span>
+          {site.reason ? ` — ${site.reason}` : ''}
+        </p>
+      ) : null}
       <p>
         <a href={url} rel="noreferrer">
           <code class="b32">{site.b32}</code>
@@ -60,6 +77,12 @@ export function Services() {
   };
 
   const sites = sitesOf(list.data);
+  const starting = sites.some((s) => s.state === 'starting');
+  useEffect(() => {
+    if (!starting) return;
+    const t = setInterval(() => void list.reload(), STARTING_POLL_MS);
+    return () => clearInterval(t);
+  }, [starting, list.reload]);
   return (
     <>
       <ErrorNotice error={list.error} />
@@ -88,7 +111,7 @@ export function Services() {
             <ErrorNotice error={remove.error} />
             {sites.map((s) => (
               <div key={s.id}>
-                <SiteAddress site={s} />
+                <SiteAddress site={s} withState />
                 <ConfirmButton label="Stop publishing" question={`Stop publishing ${s.name ?? s.id}?`} confirmLabel="Stop publishing" danger onConfirm={() => void remove.run(() => call('DELETE', `/services/${encodeURIComponent(s.id)}`)).then(() => list.reload())} />
               </div>
             ))}
