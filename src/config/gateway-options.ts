@@ -5,7 +5,7 @@
  * be merged into it.
  */
 import { isIP } from 'node:net';
-import { ConfigError, parseBool, type OptionSpec, type Parser } from './option-spec.js';
+import { ConfigError, parseBool, parseIpAddress, parsePortNumber, type OptionSpec, type Parser } from './option-spec.js';
 
 export type GatewayMode = 'i2p' | 'outproxy';
 export type GatewayBackend = 'sam';
@@ -130,18 +130,6 @@ const parseOutproxy: Parser<string | undefined> = (raw, name) => {
   return v.toLowerCase();
 };
 
-const parseAddress: Parser<string> = (raw, name) => {
-  const v = raw.trim();
-  if (isIP(v) === 0) throw new ConfigError(`option --${name}: "${raw}" is not an IPv4 or IPv6 address`);
-  return v;
-};
-
-const parsePort: Parser<number> = (raw, name) => {
-  const v = raw.trim();
-  if (!/^\d{1,5}$/.test(v) || Number(v) < 1 || Number(v) > 65535) throw new ConfigError(`option --${name}: expected a port 1–65535, got "${raw}"`);
-  return Number(v);
-};
-
 const parseTtl: Parser<number> = (raw, name) => {
   const v = raw.trim();
   if (!/^\d{1,5}$/.test(v) || Number(v) < 1 || Number(v) > 3600) throw new ConfigError(`option --${name}: expected 1–3600 seconds, got "${raw}"`);
@@ -178,13 +166,13 @@ export const GATEWAY_OPTIONS: Record<keyof GatewayConfig, OptionSpec> = {
   'gateway.virtualrange': { parse: parseVirtualRange, help: 'IPv4 range handed out for .i2p names (default 10.191.0.0/16)' },
   'gateway.mode': { parse: parseMode, help: 'i2p: only .i2p names work (default); outproxy: other web traffic goes to gateway.outproxy' },
   'gateway.outproxy': { parse: parseOutproxy, help: 'I2P outproxy for outproxy mode, name.i2p:port (HTTP CONNECT)' },
-  'gateway.dns.address': { parse: parseAddress, help: 'address the DNS server binds (default 0.0.0.0; LAN port 53 is redirected to it)' },
-  'gateway.dns.port': { parse: parsePort, help: 'port the DNS server binds (default 7053)' },
+  'gateway.dns.address': { parse: parseIpAddress, help: 'address the DNS server binds (default 0.0.0.0; LAN port 53 is redirected to it)' },
+  'gateway.dns.port': { parse: parsePortNumber, help: 'port the DNS server binds (default 7053)' },
   'gateway.dns.ttl': { parse: parseTtl, help: 'TTL in seconds of answers for .i2p names (default 30)' },
-  'gateway.proxy.port': { parse: parsePort, help: 'transparent proxy port (default 7040)' },
+  'gateway.proxy.port': { parse: parsePortNumber, help: 'transparent proxy port (default 7040)' },
   'gateway.backend': { parse: parseBackend, help: 'how streams into I2P are opened: sam (default)' },
-  'gateway.sam.address': { parse: parseAddress, help: 'SAM v3 bridge address for the sam backend (default 127.0.0.1)' },
-  'gateway.sam.port': { parse: parsePort, help: 'SAM v3 bridge port (default 7656)' },
+  'gateway.sam.address': { parse: parseIpAddress, help: 'SAM v3 bridge address for the sam backend (default 127.0.0.1)' },
+  'gateway.sam.port': { parse: parsePortNumber, help: 'SAM v3 bridge port (default 7656)' },
   'gateway.services.inbound.length': { parse: parseHops, help: 'hops of the inbound tunnels of published I2P sites (default 3)' },
   'gateway.services.outbound.length': { parse: parseHops, help: 'hops of the outbound tunnels of published I2P sites (default 3)' },
   'gateway.dhcp.enabled': { parse: parseBool, flag: true, help: 'serve DHCP on the LAN with dnsmasq, DNS pointing at us (default true)' },
