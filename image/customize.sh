@@ -100,7 +100,7 @@ rm -rf "$R/var/lib/garlicgate/"* "$R/var/lib/i2pd/router.keys" "$R/var/lib/i2pd/
 
 # ---- checks with the image's own systemd ---------------------------------------------------------------
 units=(garlicgate.service garlicgate-firewall.service garlicgate-dhcp.service garlicgate-reconfigure.service
-  garlicgate-reconfigure.path garlicgate-proxy.socket garlicgate-dns-udp.socket garlicgate-dns-tcp.socket
+  garlicgate-reconfigure.path garlicgate-firewall-check.service garlicgate-firewall-check.timer garlicgate-proxy.socket garlicgate-dns-udp.socket garlicgate-dns-tcp.socket
   garlicgate-gateway.target garlicgate-firstboot.service garlicgate-update.service i2pd.service systemd-networkd.service ssh.service)
 set +x # (the trace would land in the captured output)
 verify=$(in_root systemd-analyze verify --man=no "${units[@]}" 2>&1) || { echo "$verify"; echo "systemd-analyze verify failed"; exit 1; }

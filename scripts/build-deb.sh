@@ -94,7 +94,7 @@ EOF
 # systemd units, the i2pd drop-in, the system user.
 UNITS="$PKG/usr/lib/systemd/system"
 mkdir -p "$UNITS/i2pd.service.d"
-for f in systemd/*.service systemd/*.socket systemd/*.path systemd/*.target; do
+for f in systemd/*.service systemd/*.socket systemd/*.path systemd/*.timer systemd/*.target; do
   install -m 0644 "$f" "$UNITS/"
 done
 install -m 0644 systemd/i2pd.service.d/garlicgate.conf "$UNITS/i2pd.service.d/garlicgate.conf"

@@ -13,6 +13,8 @@ import type { I2PStreamBackend } from '../gateway/i2p-backend.js';
 import { checkFirewall } from '../gateway/firewall/apply.js';
 import type { CommandRunner } from '../gateway/firewall/command-runner.js';
 import { planFromConfig } from '../gateway/firewall/command.js';
+import { readFirewallReport, STATUS_FILE, type FirewallReport } from '../gateway/firewall/firewall-report.js';
+import { join } from 'node:path';
 import type { Logger } from '../util/log.js';
 import { NOT_AVAILABLE_YET } from './not-available.js';
 
@@ -75,7 +77,13 @@ export function evaluateProtection(g: GatewayStatus): Protection {
 export interface FirewallMonitorOptions {
   /** The config as it is now (it changes when the owner applies network settings). */
   config: () => RouterConfig;
+  /**
+   * How to check: `runner` runs the check here (needs CAP_NET_ADMIN to read the rules); `reports`
+   * reads what root's check timer and applies found (gateway.firewall.control = service: the
+   * appliance), valid only for the config in effect and only while fresh.
+   */
   runner: CommandRunner;
+  reports?: { statusDir: string; staleMs?: number };
   log: Logger;
   now?: () => number;
   /** How often to check, ms (default 30 s). */
@@ -127,6 +135,11 @@ export class FirewallMonitor {
     const notes: string[] = [];
     try {
       const plan = await planFromConfig(config, { stdout: () => undefined, stderr: (t) => void notes.push(t.trim()) });
+      if (this.opts.reports) {
+        this.status = await this.fromReport(plan.hash, this.opts.reports);
+        if (this.status.state !== 'ok') this.opts.log.debug({ status: this.status, notes }, 'firewall check');
+        return;
+      }
       const diffs = await checkFirewall(plan, this.opts.runner);
       this.status =
         diffs.length === 0
@@ -137,4 +150,27 @@ export class FirewallMonitor {
     }
     if (this.status.state !== 'ok') this.opts.log.debug({ status: this.status, notes }, 'firewall check');
   }
+
+  /** Root's newest report, if it is about the config in effect (same plan hash) and fresh. */
+  private async fromReport(hash: string, source: { statusDir: string; staleMs?: number }): Promise<ComponentStatus> {
+    const staleMs = source.staleMs ?? DEFAULT_REPORT_STALE_MS;
+    const at = this.now();
+    let report: FirewallReport | undefined;
+    try {
+      report = await readFirewallReport(join(source.statusDir, STATUS_FILE));
+    } catch (e) {
+      return { state: 'unknown', detail: `the firewall service's report is unreadable: ${(e as Error).message}`, checkedAt: at };
+    }
+    if (!report) return { state: 'unknown', detail: `no report from the firewall service yet (${join(source.statusDir, STATUS_FILE)}; garlicgate-firewall-check.timer runs the check)`, checkedAt: at };
+    if (report.planHash !== hash) {
+      return { state: 'unknown', detail: `the firewall service's last ${report.kind} was for other settings (${report.planHash ?? 'a refused config'}, in effect: ${hash}); waiting for its next check`, checkedAt: report.at };
+    }
+    if (at - report.at > staleMs) {
+      return { state: 'unknown', detail: `the firewall service's last check is ${Math.round((at - report.at) / 1000)} s old (garlicgate-firewall-check.timer is not running?)`, checkedAt: report.at };
+    }
+    return { state: report.result === 'ok' ? 'ok' : 'failed', detail: report.detail, checkedAt: report.at };
+  }
 }
+
+/** Root's check timer runs every minute: three missed checks make its report stale. */
+export const DEFAULT_REPORT_STALE_MS = 200_000;

@@ -2,6 +2,7 @@
  * Starts the admin UI inside the router process (called by src/cli.ts when `http.enabled`): loads
  * the password, address book and settings, builds the app and listens on the LAN address and loopback.
  */
+import { rm } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { configFilePath } from '../config/load.js';
 import type { RouterConfig } from '../config/options.js';
@@ -19,7 +20,7 @@ import { planListenAddresses } from './listen-addresses.js';
 import type { LogRingBuffer } from './log-buffer.js';
 import type { AdminRouterView, ProcessControl } from './router-view.js';
 import { AdminServer, buildAdminApp } from './server.js';
-import { firewallNetworkApplier } from './settings/network-applier.js';
+import { firewallNetworkApplier, serviceNetworkApplier } from './settings/network-applier.js';
 import { SettingsService } from './settings/settings-service.js';
 import { SettingsTransaction } from './settings/transaction.js';
 import { SystemHealthMonitor } from './system-health.js';
@@ -50,16 +51,27 @@ export async function startAdmin(opts: StartAdminOptions): Promise<RunningAdmin>
   const runner = opts.runner ?? systemRunner;
   const credentials = await CredentialStore.load(datadir);
   const addressBook = await AddressBook.load(datadir, log.child({ sub: 'addressbook' }));
+  // On the appliance (gateway.firewall.control = service) root's units load and check the firewall.
+  // A request left by an earlier run is stale (this run starts from the config file): removing it
+  // makes root apply the config file alone.
+  const viaService = config['gateway.firewall.control'] === 'service';
+  if (viaService) await rm(config['gateway.firewall.request'], { force: true });
   const settings = new SettingsService({
     config,
     configFile: configFilePath(config),
     commandLine: opts.commandLine,
     runtime: opts.router,
-    network: firewallNetworkApplier(runner),
+    network: viaService ? serviceNetworkApplier({ requestFile: config['gateway.firewall.request'], statusDir: config['gateway.firewall.status'] }) : firewallNetworkApplier(runner),
     transaction: new SettingsTransaction({ log: log.child({ sub: 'settings' }) }),
     log: log.child({ sub: 'settings' }),
   });
-  const firewall = new FirewallMonitor({ config: () => settings.runningConfig(), runner, log: log.child({ sub: 'firewall-check' }) });
+  const firewall = new FirewallMonitor({
+    config: () => settings.runningConfig(),
+    runner,
+    // Reading root's report is cheap (a small file): every 5 s, so an applied change shows soon.
+    ...(viaService ? { reports: { statusDir: config['gateway.firewall.status'] }, intervalMs: 5_000 } : {}),
+    log: log.child({ sub: 'firewall-check' }),
+  });
   const plan = planListenAddresses({
     httpAddress: config['http.address'],
     lanAddress: config['gateway.lan.address'],

@@ -9,6 +9,7 @@ import { ConfigError, parseBool, parseIpAddress, parsePortNumber, type OptionSpe
 
 export type GatewayMode = 'i2p' | 'outproxy';
 export type GatewayBackend = 'sam';
+export type FirewallControl = 'direct' | 'service';
 
 export interface GatewayConfig {
   /** Run the LAN DNS server and transparent proxy. Off by default (the appliance turns it on). */
@@ -42,6 +43,16 @@ export interface GatewayConfig {
   'gateway.dhcp.enabled': boolean;
   /** `first-last` IPv4 pool; empty = .50–.250 of the LAN prefix. */
   'gateway.dhcp.range': string | undefined;
+  /**
+   * Who loads and checks the firewall for the admin UI. `direct`: the router process itself (it
+   * needs CAP_NET_ADMIN). `service`: root's systemd units (the appliance, where the router holds no
+   * capability): the router writes a network request file and reads their reports
+   * (src/gateway/firewall/network-request.ts, firewall-report.ts).
+   */
+  'gateway.firewall.control': FirewallControl;
+  /** With `service`: the network request the router writes, and the directory of root's reports. */
+  'gateway.firewall.request': string;
+  'gateway.firewall.status': string;
 }
 
 export function defaultGatewayConfig(): GatewayConfig {
@@ -65,6 +76,9 @@ export function defaultGatewayConfig(): GatewayConfig {
     'gateway.services.outbound.length': 3,
     'gateway.dhcp.enabled': true,
     'gateway.dhcp.range': undefined,
+    'gateway.firewall.control': 'direct',
+    'gateway.firewall.request': '/run/garlicgate/network-request.json',
+    'gateway.firewall.status': '/run/garlicgate-firewall',
   };
 }
 
@@ -142,6 +156,18 @@ const parseBackend: Parser<GatewayBackend> = (raw, name) => {
   return v;
 };
 
+const parseFirewallControl: Parser<FirewallControl> = (raw, name) => {
+  const v = raw.trim().toLowerCase();
+  if (v !== 'direct' && v !== 'service') throw new ConfigError(`option --${name}: expected direct or service, got "${raw}"`);
+  return v;
+};
+
+const parseAbsolutePath: Parser<string> = (raw, name) => {
+  const v = raw.trim();
+  if (!v.startsWith('/') || /[\0\r\n]/.test(v)) throw new ConfigError(`option --${name}: expected an absolute path, got "${raw}"`);
+  return v;
+};
+
 const parseHops: Parser<number> = (raw, name) => {
   const v = raw.trim();
   if (!/^\d$/.test(v) || Number(v) > 7) throw new ConfigError(`option --${name}: expected 0–7 hops, got "${raw}"`);
@@ -177,4 +203,7 @@ export const GATEWAY_OPTIONS: Record<keyof GatewayConfig, OptionSpec> = {
   'gateway.services.outbound.length': { parse: parseHops, help: 'hops of the outbound tunnels of published I2P sites (default 3)' },
   'gateway.dhcp.enabled': { parse: parseBool, flag: true, help: 'serve DHCP on the LAN with dnsmasq, DNS pointing at us (default true)' },
   'gateway.dhcp.range': { parse: parseDhcpRange, help: 'DHCP pool first-last (default .50–.250 of the LAN prefix)' },
+  'gateway.firewall.control': { parse: parseFirewallControl, help: 'who loads and checks the firewall for the admin UI: direct (this process, needs CAP_NET_ADMIN; default) or service (root systemd units, through gateway.firewall.request/status)' },
+  'gateway.firewall.request': { parse: parseAbsolutePath, help: 'with control=service: the network request file the admin UI writes (default /run/garlicgate/network-request.json)' },
+  'gateway.firewall.status': { parse: parseAbsolutePath, help: "with control=service: the directory of the root side's reports (default /run/garlicgate-firewall)" },
 };

@@ -18,6 +18,11 @@ import { TransactionError, type PendingChange, type SettingsTransaction, type Tr
 /** Puts network settings into effect: generates and loads the firewall for `config`. */
 export interface NetworkApplier {
   apply(config: RouterConfig): Promise<void>;
+  /**
+   * Called once the config file describes the network in effect again (after a confirmation wrote
+   * it, or a rollback put its values back): drop any override of it. A failure is logged only.
+   */
+  settled?(): Promise<void>;
 }
 
 export interface SettingsServiceOptions {
@@ -182,11 +187,13 @@ export class SettingsService {
         revert: async () => {
           this.pendingKeys = [];
           await putInEffect(old);
+          if (networkChanged) await this.settleNetwork();
         },
         commit: async () => {
           await writeConfigValues(this.opts.configFile, new Map(keys.map((k) => [k, iniValue(parsed.get(k))])));
           this.committed = { ...this.committed, ...Object.fromEntries(keys.filter((k) => !this.opts.commandLine.has(k)).map((k) => [k, parsed.get(k)])) };
           this.pendingKeys = [];
+          if (networkChanged) await this.settleNetwork();
         },
       },
       rollbackSeconds * 1000,
@@ -201,6 +208,14 @@ export class SettingsService {
       })),
       overriddenByCommandLine: keys.filter((k) => this.opts.commandLine.has(k)),
     };
+  }
+
+  private async settleNetwork(): Promise<void> {
+    try {
+      await this.opts.network.settled?.();
+    } catch (e) {
+      this.opts.log.warn({ err: (e as Error).message }, 'network settings: could not drop the pending request');
+    }
   }
 
   confirm(id: string): Promise<TransactionOutcome> {

@@ -11,6 +11,8 @@ import { applyFirewall, checkFirewall, FirewallApplyError } from './apply.js';
 import { systemRunner, type CommandRunner } from './command-runner.js';
 import { FirewallConfigError, firewallConfigFrom, type TransportPorts } from './firewall-config.js';
 import { generateFirewall, type FirewallPlan } from './ruleset.js';
+import { writeFirewallReport, type FirewallReport } from './firewall-report.js';
+import { configWithRequest, NetworkRequestError, readNetworkRequest, type NetworkRequest } from './network-request.js';
 
 export const FIREWALL_SUBCOMMANDS = ['print', 'apply', 'check'] as const;
 
@@ -20,8 +22,36 @@ export const FIREWALL_USAGE = [
   '  garlicgate firewall print       print the IPv4 and IPv6 rulesets the config produces',
   '  garlicgate firewall apply       load them atomically, check them back, roll back on failure (root)',
   '  garlicgate firewall check       exit 0 if the loaded rules match the config, 1 if not (root)',
+  '    after print|apply|check:  request=FILE  the unprivileged router\'s network request on top of',
+  '                                             the config (refused if not valid; absent = none)',
+  '                              status=DIR    write the result there (status.json, apply.json)',
   '',
 ].join('\n');
+
+/** What follows the subcommand word: `request=FILE`, `status=DIR` (words, not options: the config file cannot set them). */
+export interface FirewallCommandArgs {
+  sub: (typeof FIREWALL_SUBCOMMANDS)[number];
+  requestFile?: string;
+  statusDir?: string;
+}
+
+export function parseFirewallArgs(args: readonly string[]): FirewallCommandArgs | string {
+  const sub = args[0];
+  if (!FIREWALL_SUBCOMMANDS.includes(sub as (typeof FIREWALL_SUBCOMMANDS)[number])) return `expected one of ${FIREWALL_SUBCOMMANDS.join(', ')}, got "${args.join(' ')}"`;
+  const out: FirewallCommandArgs = { sub: sub as FirewallCommandArgs['sub'] };
+  for (const word of args.slice(1)) {
+    const m = /^(request|status)=(\/.+)$/.exec(word);
+    if (!m) return `expected request=/absolute/file or status=/absolute/dir after "${sub}", got "${word}"`;
+    if (m[1] === 'request') {
+      if (out.requestFile !== undefined) return 'request= given twice';
+      out.requestFile = m[2]!;
+    } else {
+      if (out.statusDir !== undefined) return 'status= given twice';
+      out.statusDir = m[2]!;
+    }
+  }
+  return out;
+}
 
 export interface CommandOutput {
   stdout: (text: string) => void;
@@ -52,17 +82,52 @@ export async function planFromConfig(config: RouterConfig, out: CommandOutput): 
 }
 
 export async function firewallCommand(args: readonly string[], config: RouterConfig, out: CommandOutput, runner: CommandRunner = systemRunner): Promise<number> {
-  const sub = args[0];
-  if (args.length !== 1 || !FIREWALL_SUBCOMMANDS.includes(sub as (typeof FIREWALL_SUBCOMMANDS)[number])) {
-    out.stderr(`garlicgate firewall: expected one of ${FIREWALL_SUBCOMMANDS.join(', ')}, got "${args.join(' ')}"\n${FIREWALL_USAGE}`);
+  const parsed = parseFirewallArgs(args);
+  if (typeof parsed === 'string') {
+    out.stderr(`garlicgate firewall: ${parsed}\n${FIREWALL_USAGE}`);
     return 2;
   }
+  const { sub, requestFile, statusDir } = parsed;
+  // The unprivileged router's pending network settings (admin UI), on top of the config file. A
+  // request that is not valid is refused and the config file alone is used: the box stays in the
+  // state its owner confirmed.
+  let request: NetworkRequest | undefined;
+  let requestRefused: string | undefined;
+  if (requestFile !== undefined) {
+    try {
+      request = await readNetworkRequest(requestFile);
+    } catch (e) {
+      if (!(e instanceof NetworkRequestError)) throw e;
+      requestRefused = e.message;
+      out.stderr(`garlicgate firewall: the network request is refused, using the config file alone: ${e.message}\n`);
+    }
+  }
+  const effective = request ? configWithRequest(config, request) : config;
+  const kind = sub === 'apply' ? 'apply' : 'check';
+  const report = async (r: Omit<FirewallReport, 'kind' | 'at' | 'requestId' | 'requestRefused'>): Promise<boolean> => {
+    if (statusDir === undefined || sub === 'print') return true;
+    try {
+      await writeFirewallReport(statusDir, {
+        kind,
+        ...r,
+        at: Date.now(),
+        ...(request ? { requestId: request.id } : {}),
+        ...(requestRefused !== undefined ? { requestRefused } : {}),
+      });
+      return true;
+    } catch (e) {
+      out.stderr(`garlicgate firewall: cannot write the report to ${statusDir}: ${(e as Error).message}\n`);
+      return false;
+    }
+  };
+  const refusedNote = requestRefused !== undefined ? ` (the network request was refused: ${requestRefused})` : '';
   let plan: FirewallPlan;
   try {
-    plan = await planFromConfig(config, out);
+    plan = await planFromConfig(effective, out);
   } catch (e) {
     if (e instanceof FirewallConfigError || e instanceof RouterStateError) {
       out.stderr(`garlicgate firewall: ${e.message}\n`);
+      await report({ result: 'failed', detail: `the config is refused: ${e.message}` });
       return 2;
     }
     throw e;
@@ -77,22 +142,31 @@ export async function firewallCommand(args: readonly string[], config: RouterCon
     } catch (e) {
       if (!(e instanceof FirewallApplyError)) throw e;
       out.stderr(`garlicgate firewall: apply failed: ${e.message}\n`);
+      await report({ result: 'failed', planHash: plan.hash, detail: `applying failed: ${e.message}` });
       return e.rolledBack === false ? 3 : 1;
     }
-    out.stdout(`garlicgate firewall: applied and checked (config ${plan.hash}; LAN ${plan.config.lan.interface}, WAN ${plan.config.wan.interface})\n`);
-    return 0;
+    const written = await report({
+      result: requestRefused === undefined ? 'ok' : 'failed',
+      planHash: plan.hash,
+      detail: `loaded and checked back (config ${plan.hash})${refusedNote}`,
+    });
+    out.stdout(`garlicgate firewall: applied and checked (config ${plan.hash}; LAN ${plan.config.lan.interface}, WAN ${plan.config.wan.interface})${request ? ` with network request ${request.id}` : ''}\n`);
+    return written && requestRefused === undefined ? 0 : 1;
   }
   let diffs: string[];
   try {
     diffs = await checkFirewall(plan, runner);
   } catch (e) {
     out.stderr(`garlicgate firewall: check failed: ${(e as Error).message}\n`);
+    await report({ result: 'failed', planHash: plan.hash, detail: `could not check: ${(e as Error).message}` });
     return 1;
   }
   if (diffs.length === 0) {
+    const written = await report({ result: 'ok', planHash: plan.hash, detail: `the loaded rules match the config (${plan.hash})` });
     out.stdout(`garlicgate firewall: the loaded rules match the config (${plan.hash})\n`);
-    return 0;
+    return written ? 0 : 1;
   }
+  await report({ result: 'failed', planHash: plan.hash, detail: `the loaded rules differ from the config: ${diffs.slice(0, 5).join('; ')}${diffs.length > 5 ? ` (+${diffs.length - 5} more)` : ''}` });
   out.stdout(`garlicgate firewall: the loaded rules do NOT match the config (${plan.hash}):\n${diffs.map((d) => `  ${d}\n`).join('')}`);
   return 1;
 }

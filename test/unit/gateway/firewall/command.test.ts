@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { firewallCommand, routerTransportPorts } from '../../../../src/gateway/firewall/command.js';
 import { loadConfig } from '../../../../src/config/load.js';
 import { FakeKernel } from './fixtures.js';
+import { encodeNetworkRequest, networkRequestFor } from '../../../../src/gateway/firewall/network-request.js';
+import { readFirewallReport } from '../../../../src/gateway/firewall/firewall-report.js';
+import { symlinkSync } from 'node:fs';
 
 const cli = fileURLToPath(new URL('../../../../src/cli.js', import.meta.url));
 
@@ -38,10 +41,15 @@ test('firewall command: print writes both documents for the config', async () =>
 });
 
 test('firewall command: unknown or missing subcommand, bad config → exit 2 with the reason', async () => {
-  for (const args of [[], ['flush'], ['print', 'extra']]) {
+  for (const args of [[], ['flush']]) {
     const c = capture();
     assert.equal(await firewallCommand(args, config(), c.out), 2);
     assert.match(c.stderr(), /expected one of print, apply, check/);
+  }
+  for (const args of [['print', 'extra'], ['apply', 'request=relative'], ['check', 'status=/a', 'status=/b'], ['apply', '--request=/x']]) {
+    const c = capture();
+    assert.equal(await firewallCommand(args, config(), c.out), 2, args.join(' '));
+    assert.match(c.stderr(), /request=|status=|given twice/);
   }
   const c = capture();
   assert.equal(await firewallCommand(['print'], config(['--gateway.wan.interface=eth0']), c.out), 2);
@@ -105,5 +113,80 @@ test('firewall command: the garlicgate CLI dispatches `firewall print` with opti
     assert.match(unknown.stderr, /unknown command "frobnicate"/);
     const help = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8' });
     assert.match(help.stdout, /garlicgate firewall apply/);
+  });
+});
+
+test('firewall command: with request= the pending network settings go on top of the config; status= gets the report', async () => {
+  await withDatadir(async (dir) => {
+    const requestFile = join(dir, 'network-request.json');
+    const status = join(dir, 'status');
+    mkdirSync(status);
+    const k = new FakeKernel();
+    const words = [`request=${requestFile}`, `status=${status}`];
+
+    // No request: the config file alone.
+    const a = capture();
+    assert.equal(await firewallCommand(['apply', ...words], config(), a.out, k), 0, a.stderr());
+    const first = await readFirewallReport(join(status, 'apply.json'));
+    assert.equal(first?.result, 'ok');
+    assert.equal(first?.requestId, undefined);
+    assert.ok(k.tables[4].get('mangle')?.rules.some((r) => r.includes('10.191.0.0/16')));
+
+    // A request: its virtual range is loaded, and the report names the request.
+    const pending = config(['--gateway.virtualrange=10.66.0.0/16']);
+    writeFileSync(requestFile, encodeNetworkRequest(networkRequestFor(pending, 'aaaabbbbccccdddd')));
+    const b = capture();
+    assert.equal(await firewallCommand(['apply', ...words], config(), b.out, k), 0, b.stderr());
+    assert.match(b.stdout(), /with network request aaaabbbbccccdddd/);
+    const applied = await readFirewallReport(join(status, 'apply.json'));
+    assert.equal(applied?.requestId, 'aaaabbbbccccdddd');
+    assert.equal(applied?.result, 'ok');
+    assert.ok(k.tables[4].get('mangle')?.rules.some((r) => r.includes('10.66.0.0/16')));
+    assert.ok(!k.tables[4].get('mangle')?.rules.some((r) => r.includes('10.191.0.0/16')));
+
+    // check compares with the same composition; the config file alone differs.
+    const c = capture();
+    assert.equal(await firewallCommand(['check', ...words], config(), c.out, k), 0, c.stdout());
+    const checked = await readFirewallReport(join(status, 'status.json'));
+    assert.equal(checked?.kind, 'check');
+    assert.equal(checked?.planHash, applied?.planHash);
+    assert.equal((await readFirewallReport(join(status, 'apply.json')))?.kind, 'apply', 'a check leaves apply.json');
+    const d = capture();
+    assert.equal(await firewallCommand(['check', `status=${status}`], config(), d.out, k), 1);
+    assert.equal((await readFirewallReport(join(status, 'status.json')))?.result, 'failed');
+
+    // A refused request: the config file alone is loaded, the report says why, exit 1.
+    writeFileSync(requestFile, '{"version":1,"id":"0000000000000001","settings":{"datadir":"/etc"}}');
+    const e = capture();
+    assert.equal(await firewallCommand(['apply', ...words], config(), e.out, k), 1);
+    assert.match(e.stderr(), /network request is refused.*not a network setting/);
+    const refused = await readFirewallReport(join(status, 'apply.json'));
+    assert.equal(refused?.result, 'failed');
+    assert.match(refused?.requestRefused ?? '', /not a network setting/);
+    assert.equal(refused?.requestId, undefined);
+    assert.ok(k.tables[4].get('mangle')?.rules.some((r) => r.includes('10.191.0.0/16')), 'back to the config file');
+
+    // A symlinked request is refused the same way (root never follows the unprivileged side's links).
+    rmSync(requestFile);
+    symlinkSync('/etc/hostname', requestFile);
+    const f = capture();
+    assert.equal(await firewallCommand(['apply', ...words], config(), f.out, k), 1);
+    assert.match(f.stderr(), /symbolic link/);
+
+    // A request the firewall cannot use (LAN = WAN): nothing loaded, a failed report, exit 2.
+    rmSync(requestFile);
+    writeFileSync(requestFile, encodeNetworkRequest(networkRequestFor(config(['--gateway.lan.interface=wlan0']), 'aaaabbbbccccdddd')));
+    const g = capture();
+    assert.equal(await firewallCommand(['apply', ...words], config(), g.out, k), 2);
+    const bad = await readFirewallReport(join(status, 'apply.json'));
+    assert.equal(bad?.result, 'failed');
+    assert.equal(bad?.requestId, 'aaaabbbbccccdddd');
+    assert.match(bad?.detail ?? '', /different interfaces/);
+
+    // A status directory that cannot be written: the apply itself happened, the exit code says 1.
+    rmSync(requestFile);
+    const h = capture();
+    assert.equal(await firewallCommand(['apply', `status=${join(dir, 'missing-dir')}`], config(), h.out, k), 1);
+    assert.match(h.stderr(), /cannot write the report/);
   });
 });
