@@ -10,7 +10,10 @@
  *     its own SSH host keys and router keys; garlicgate.txt was applied and deleted; the console
  *     printed the admin URL;
  *   - from outside, through a port forwarded to the box's LAN address: the admin page answers, and
- *     the LAN DNS (TCP port 53, redirected by the firewall to garlicgate's DNS server) answers.
+ *     the LAN DNS (TCP port 53, redirected by the firewall to garlicgate's DNS server) answers;
+ *   - the admin UI of the unprivileged router: its dashboard's firewall state comes from root's
+ *     check timer, and a network setting goes through root's units (applied, rolled back at the
+ *     deadline, applied again and confirmed into the config file).
  * The boot time under emulation is printed (host clock to multi-user, and systemd-analyze).
  *
  * Environment: GG_IMAGE_DIR (default <repo>/out/image): where the image is, or is built.
@@ -262,6 +265,131 @@ test('from the LAN side: the admin page answers and the LAN DNS answers', { time
   assert.match(http.body, /GarlicGate/);
   assert.equal(dns, 'NXDOMAIN', 'a clearnet name gets NXDOMAIN from garlicgate\'s DNS server (I2P-only mode)');
 });
+
+test("the admin UI on the appliance: the firewall state comes from root's check; a network setting is applied by root's units, rolled back, then confirmed", { timeout: 900_000 }, async () => {
+  const v = vm!;
+  const api = new ApiClient(httpPort, `${BOX}:7070`);
+  await api.logIn('appliance test password');
+
+  // The router runs unprivileged: its dashboard reads root's report (garlicgate-firewall-check.timer).
+  const protectedAt = Date.now();
+  let snapshot: any;
+  for (let i = 0; i < 60; i++) {
+    snapshot = (await api.call('GET', '/api/v1/dashboard')).body.snapshot;
+    if (snapshot?.protection?.firewall?.state === 'ok' && snapshot.protection.state === 'protected') break;
+    await sleep(3_000);
+  }
+  figures.dashboardProtection = snapshot?.protection;
+  figures.protectedAfterSeconds = Math.round((Date.now() - protectedAt) / 1000);
+  assert.equal(snapshot?.protection?.firewall?.state, 'ok', `${JSON.stringify(snapshot?.protection)}\n${(await v.run('systemctl status garlicgate-firewall-check.service --no-pager; cat /run/garlicgate-firewall/status.json')).out}`);
+  assert.equal(snapshot.protection.state, 'protected', JSON.stringify(snapshot.protection));
+  const timer = await v.run('systemctl is-active garlicgate-firewall-check.timer; stat -c "%U %a" /run/garlicgate-firewall /run/garlicgate');
+  assert.match(timer.out, /^active$/m);
+  assert.match(timer.out, /^root 755$/m);
+  assert.match(timer.out, /^garlicgate 755$/m);
+
+  const range = async (): Promise<string> => (await v.run("iptables -t mangle -S PREROUTING | grep -o -- '-d 10\\.[0-9.]*/16' | sort -u")).out.trim();
+  const before = await range();
+  assert.match(before, /-d 10\.191\.0\.0\/16/);
+
+  // Applied through the request file and garlicgate-reconfigure.path (root), with a short rollback.
+  let t = Date.now();
+  const put = await api.call('PUT', '/api/v1/settings', { changes: { 'gateway.virtualrange': '10.99.0.0/16' }, rollbackSeconds: 30 });
+  figures.networkSettingApplySeconds = Math.round((Date.now() - t) / 100) / 10;
+  assert.equal(put.status, 200, `${JSON.stringify(put.body)}\n${(await v.run('journalctl -b -u garlicgate-reconfigure.service -o cat --no-pager | tail -n 20')).out}`);
+  assert.deepEqual(put.body.effects, [{ key: 'gateway.virtualrange', effect: 'firewall-reloaded' }]);
+  assert.match(await range(), /-d 10\.99\.0\.0\/16/);
+  const pending = await v.run('cat /run/garlicgate/network-request.json; grep -c "virtualrange" /etc/garlicgate/garlicgate.conf || true');
+  assert.match(pending.out, /"gateway\.virtualrange":"10\.99\.0\.0\/16"/);
+  assert.match(pending.out, /^0$/m, 'nothing written to the config file before the confirmation');
+
+  // Not confirmed: rolled back at the deadline, root back on the config file.
+  let settings: any;
+  for (let i = 0; i < 40; i++) {
+    settings = (await api.call('GET', '/api/v1/settings')).body;
+    if (settings.pending === null && settings.lastOutcome?.result) break;
+    await sleep(3_000);
+  }
+  figures.rollback = settings?.lastOutcome;
+  assert.equal(settings?.lastOutcome?.result, 'rolled-back', JSON.stringify(settings?.lastOutcome));
+  let back = '';
+  for (let i = 0; i < 20 && !/10\.191\./.test(back); i++) {
+    back = await range();
+    if (!/10\.191\./.test(back)) await sleep(2_000);
+  }
+  assert.equal(back, before, 'the old range is loaded again');
+  const gone = await v.run('test ! -e /run/garlicgate/network-request.json && garlicgate firewall check');
+  assert.equal(gone.status, 0, gone.out);
+
+  // Applied again and confirmed: written to the config file, root loads the file's value.
+  t = Date.now();
+  const again = await api.call('PUT', '/api/v1/settings', { changes: { 'gateway.virtualrange': '10.99.0.0/16' }, rollbackSeconds: 120 });
+  assert.equal(again.status, 200, JSON.stringify(again.body));
+  const confirmed = await api.call('POST', '/api/v1/settings/confirm', { id: again.body.pending.id });
+  figures.networkSettingConfirmSeconds = Math.round((Date.now() - t) / 100) / 10;
+  assert.equal(confirmed.body.result, 'confirmed', JSON.stringify(confirmed.body));
+  let check = { status: 1, out: '' };
+  for (let i = 0; i < 20 && check.status !== 0; i++) {
+    check = await v.run('grep -E "^virtualrange = 10\\.99\\.0\\.0/16$" /etc/garlicgate/garlicgate.conf && test ! -e /run/garlicgate/network-request.json && garlicgate firewall check');
+    if (check.status !== 0) await sleep(2_000);
+  }
+  assert.equal(check.status, 0, check.out);
+  assert.match(await range(), /-d 10\.99\.0\.0\/16/);
+  // The dashboard follows: ok for the new settings once root has reported on them.
+  for (let i = 0; i < 40; i++) {
+    snapshot = (await api.call('GET', '/api/v1/dashboard')).body.snapshot;
+    if (snapshot?.protection?.firewall?.state === 'ok') break;
+    await sleep(3_000);
+  }
+  assert.equal(snapshot?.protection?.firewall?.state, 'ok', JSON.stringify(snapshot?.protection?.firewall));
+});
+
+/** The admin API from the LAN side: session cookie, CSRF token, the Host a LAN browser sends. */
+class ApiClient {
+  private cookie = '';
+  private csrf = '';
+  constructor(
+    private readonly port: number,
+    private readonly host: string,
+  ) {}
+
+  async logIn(password: string): Promise<void> {
+    this.csrf = (await this.call('GET', '/api/v1/auth/csrf')).body.csrfToken;
+    const status = await this.call('GET', '/api/v1/status');
+    const r = await this.call('POST', status.body.firstRun ? '/api/v1/auth/first-run' : '/api/v1/auth/login', { password });
+    assert.ok(r.status === 200 || r.status === 201, `log in: ${r.status} ${JSON.stringify(r.body)}`);
+    this.csrf = r.body.csrfToken;
+  }
+
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> = { Host: this.host };
+    if (this.cookie) headers.Cookie = this.cookie;
+    if (method !== 'GET') headers['X-CSRF-Token'] = this.csrf;
+    if (payload !== undefined) headers['Content-Type'] = 'application/json';
+    return new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: this.port, method, path, headers, timeout: 120_000 }, (res) => {
+        const set = res.headers['set-cookie'];
+        if (set) this.cookie = set.map((c) => c.split(';')[0]).join('; ');
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => {
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            /* not JSON */
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed });
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+}
 
 test("the owner's update: a .deb on the boot partition is installed; keys and settings survive, the router restarts", { timeout: 900_000 }, async () => {
   const v = vm!;

@@ -53,7 +53,7 @@ export const snapshotSchema = obj(
       {
         state: oneOfStr(['protected', 'not-protected'], 'protected only when the firewall, the DNS server and the transparent proxy are all checked and ok'),
         reasons: arr(str(), 'why not protected (empty when protected)'),
-        firewall: componentSchema('the loaded firewall compared with the config (checked every 30 s)'),
+        firewall: componentSchema('the loaded firewall compared with the settings in effect (checked every 30 s; on the appliance root checks every minute and the router reads its report)'),
         dns: componentSchema('the LAN DNS server'),
         proxy: componentSchema('the transparent proxy'),
       },

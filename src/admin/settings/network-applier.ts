@@ -38,6 +38,12 @@ export interface ServiceNetworkApplierOptions {
   /** How long to wait for root's report (default 60 s: starting node on a Pi takes seconds). */
   timeoutMs?: number;
   pollMs?: number;
+  /**
+   * Writes the request again when no report came within this long (default 10 s). A systemd path
+   * unit does not watch while the unit it started runs: a request written then would be missed.
+   * Root's apply is idempotent, so a second write of the same request is harmless.
+   */
+  rewriteMs?: number;
   now?: () => number;
 }
 
@@ -48,11 +54,14 @@ export function serviceNetworkApplier(opts: ServiceNetworkApplierOptions): Netwo
   const now = opts.now ?? Date.now;
   const timeoutMs = opts.timeoutMs ?? SERVICE_TIMEOUT_MS;
   const pollMs = opts.pollMs ?? 200;
+  const rewriteMs = opts.rewriteMs ?? 10_000;
   return {
     apply: async (config: RouterConfig) => {
       const id = randomBytes(8).toString('hex');
+      const text = encodeNetworkRequest(networkRequestFor(config, id));
       const writtenAt = now();
-      await writeFileAtomic(opts.requestFile, encodeNetworkRequest(networkRequestFor(config, id)), 0o644);
+      await writeFileAtomic(opts.requestFile, text, 0o644);
+      let lastWrite = writtenAt;
       const deadline = writtenAt + timeoutMs;
       for (;;) {
         let report: FirewallReport | undefined;
@@ -70,6 +79,10 @@ export function serviceNetworkApplier(opts: ServiceNetworkApplierOptions): Netwo
         if (report?.requestRefused !== undefined && report.at >= writtenAt) throw new Error(`the firewall service refused the request: ${report.requestRefused}`);
         if (now() >= deadline) {
           throw new Error(`the firewall service did not answer within ${Math.round(timeoutMs / 1000)} s (is garlicgate-reconfigure.path active?)`);
+        }
+        if (now() - lastWrite >= rewriteMs) {
+          lastWrite = now();
+          await writeFileAtomic(opts.requestFile, text, 0o644);
         }
         await new Promise((r) => setTimeout(r, pollMs));
       }

@@ -6,7 +6,7 @@ import { firewallNetworkApplier, serviceNetworkApplier } from '../../../src/admi
 import { SettingsService } from '../../../src/admin/settings/settings-service.js';
 import { SettingsTransaction } from '../../../src/admin/settings/transaction.js';
 import { firewallCommand } from '../../../src/gateway/firewall/command.js';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultConfig, type RouterConfig } from '../../../src/config/options.js';
@@ -63,6 +63,10 @@ class SimulatedRootSide {
   start(): void {
     this.timer = setInterval(() => void this.poll(), 10);
   }
+  /** The request as it is now was seen (and missed): only a new write starts an apply. */
+  ignoreCurrent(): void {
+    this.last = existsSync(this.requestFile) ? `${statSync(this.requestFile).ino}:${statSync(this.requestFile).mtimeMs}` : '(none)';
+  }
   stop(): void {
     clearInterval(this.timer);
   }
@@ -74,7 +78,8 @@ class SimulatedRootSide {
     if (this.busy) return;
     this.busy = true;
     try {
-      const now = existsSync(this.requestFile) ? readFileSync(this.requestFile, 'utf8') : '(none)';
+      // The file's inode: every write is a new file (written aside, renamed), as inotify sees it.
+      const now = existsSync(this.requestFile) ? `${statSync(this.requestFile).ino}:${statSync(this.requestFile).mtimeMs}` : '(none)';
       if (now !== this.last) {
         this.last = now;
         this.runs++;
@@ -155,6 +160,21 @@ test('service network applier: the request is applied by root and awaited; settl
       root.kernel.fail = () => undefined;
     } finally {
       root.stop();
+    }
+    // Root misses the first write (its path unit was not watching): the request is written again.
+    {
+      const deaf = new SimulatedRootSide(requestFile, status, () => config());
+      const applier = serviceNetworkApplier({ requestFile, statusDir: status, timeoutMs: 10_000, pollMs: 10, rewriteMs: 100 });
+      const done = applier.apply(config({ 'gateway.virtualrange': '10.68.0.0/16' }));
+      await new Promise((r) => setTimeout(r, 30));
+      deaf.ignoreCurrent();
+      deaf.start();
+      try {
+        await done;
+      } finally {
+        deaf.stop();
+      }
+      assert.ok(deaf.kernel.tables[4].get('mangle')?.rules.some((r) => r.includes('10.68.0.0/16')));
     }
     // Nobody answers (the path unit is not running): a timeout with the unit to look at.
     const lonely = serviceNetworkApplier({ requestFile, statusDir: status, timeoutMs: 100, pollMs: 10 });
