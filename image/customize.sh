@@ -40,7 +40,7 @@ install -m 0644 "$REPO/systemd/appliance/garlicgate-firstboot.service" "$REPO/sy
 for d in journald.conf.d resolved.conf.d networkd.conf.d; do
   install -D -m 0644 "$REPO/systemd/appliance/$d/garlicgate.conf" "$R/etc/systemd/$d/garlicgate.conf"
 done
-for d in systemd-networkd.service.d ssh.service.d; do
+for d in systemd-networkd.service.d ssh.service.d garlicgate-firewall.service.d garlicgate-reconfigure.service.d; do
   install -D -m 0644 "$REPO/systemd/appliance/$d/garlicgate.conf" "$R/etc/systemd/system/$d/garlicgate.conf"
 done
 

@@ -12,7 +12,8 @@
 #   - applies the settings of garlicgate.txt (see garlicgate.txt.example beside it): Wi-Fi country,
 #     network and passphrase, LAN interface and address, WAN interface and optional static address;
 #     then deletes the file (it may hold the Wi-Fi passphrase);
-#   - writes the network configuration (systemd-networkd) and the config's [gateway] section;
+#   - writes the config's [gateway] section (LAN and WAN interfaces and addresses): the firewall unit,
+#     which runs next, generates the systemd-networkd files from it (src/gateway/networkd.ts);
 #   - prints the admin URL on the console, also shown above every login prompt (/etc/issue.d).
 set -eu
 
@@ -20,7 +21,9 @@ BOOT=/boot/firmware
 TXT=$BOOT/garlicgate.txt
 CONF=/etc/garlicgate/garlicgate.conf
 STATE=/var/lib/garlicgate-firstboot
-NETDIR=/etc/systemd/network
+# Where this script wrote the networkd files before garlicgate generated them (they would win over
+# the generated ones in /run/systemd/network): removed.
+OLD_NETDIR=/etc/systemd/network
 
 say() { echo "garlicgate-firstboot: $*"; }
 warn() { echo "garlicgate-firstboot: WARNING: $*"; }
@@ -38,12 +41,15 @@ ini_get() { # section key
     sec == s && $0 ~ "^[ \t]*" k "[ \t]*=" { sub(/^[^=]*=[ \t]*/, ""); sub(/[ \t]+$/, ""); v = $0 }
     END { print v }' "$CONF"
 }
-ini_set() { # section key value (the key must exist in the section; values are validated before)
+ini_set() { # section key value (values are validated before); a missing key is added to its section
   tmp=$(mktemp "$CONF.XXXXXX")
   awk -v s="$1" -v k="$2" -v v="$3" '
-    /^[ \t]*\[/ { t = $0; gsub(/[][ \t]/, "", t); sec = t }
-    sec == s && $0 ~ "^[ \t]*" k "[ \t]*=" { print k " = " v; next }
-    { print }' "$CONF" > "$tmp"
+    function line() { return v == "" ? k " =" : k " = " v }
+    function flush() { if (sec == s && !done) { print line(); done = 1 } }
+    /^[ \t]*\[/ { t = $0; gsub(/[][ \t]/, "", t); flush(); sec = t; print; next }
+    sec == s && $0 ~ "^[ \t]*" k "[ \t]*=" { print line(); done = 1; next }
+    { print }
+    END { flush(); if (!done) { print ""; print "[" s "]"; print line() } }' "$CONF" > "$tmp"
   chown --reference="$CONF" "$tmp"
   chmod --reference="$CONF" "$tmp"
   mv "$tmp" "$CONF"
@@ -123,6 +129,9 @@ if [ "$first_boot" = yes ] || [ "$have_txt" = yes ]; then
   ini_set gateway lan.interface "$lan_interface"
   ini_set gateway lan.address "$lan_address"
   ini_set gateway wan.interface "$wan_interface"
+  ini_set gateway wan.address "$wan_address"
+  ini_set gateway wan.gateway "$wan_gateway"
+  ini_set gateway wan.dns "$(printf '%s' "$wan_dns" | tr ' ' ',')"
   # The router's own validation (the firewall and DHCP generators refuse what they cannot use).
   if ! problem=$(/usr/bin/garlicgate firewall print 2>&1 >/dev/null) || ! /usr/bin/garlicgate dhcp print >/dev/null 2>&1; then
     warn "these LAN/WAN settings are refused ($problem); keeping the previous ones"
@@ -130,37 +139,11 @@ if [ "$first_boot" = yes ] || [ "$have_txt" = yes ]; then
     lan_interface=$(ini_get gateway lan.interface)
     lan_address=$(ini_get gateway lan.address)
     wan_interface=$(ini_get gateway wan.interface)
+    wan_address=$(ini_get gateway wan.address)
   fi
-
-  mkdir -p "$NETDIR"
-  rm -f "$NETDIR"/10-garlicgate-lan.network "$NETDIR"/20-garlicgate-wan.network
-  cat > "$NETDIR/10-garlicgate-lan.network" <<NET
-# Written by garlicgate-firstboot from /etc/garlicgate/garlicgate.conf ([gateway] lan.*).
-[Match]
-Name=$lan_interface
-
-[Link]
-RequiredForOnline=no
-
-[Network]
-Address=$lan_address
-ConfigureWithoutCarrier=yes
-IgnoreCarrierLoss=yes
-LinkLocalAddressing=no
-IPv6AcceptRA=no
-NET
-  {
-    echo "# Written by garlicgate-firstboot (wan_* of garlicgate.txt)."
-    printf '[Match]\nName=%s\n\n[Network]\n' "$wan_interface"
-    if [ -n "$wan_address" ]; then
-      echo "Address=$wan_address"
-      [ -z "$wan_gateway" ] || echo "Gateway=$wan_gateway"
-      for d in $wan_dns; do echo "DNS=$d"; done
-    else
-      echo "DHCP=yes"
-      for d in $wan_dns; do echo "DNS=$d"; done
-    fi
-  } > "$NETDIR/20-garlicgate-wan.network"
+  # garlicgate-firewall.service (next) writes the networkd files of these settings to
+  # /run/systemd/network; files of the same name in /etc would take precedence.
+  rm -f "$OLD_NETDIR"/10-garlicgate-lan.network "$OLD_NETDIR"/20-garlicgate-wan.network
   say "LAN $lan_interface $lan_address; WAN $wan_interface ${wan_address:-DHCP}"
 
   if [ -n "$country" ]; then

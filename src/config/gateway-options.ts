@@ -19,6 +19,14 @@ export interface GatewayConfig {
   'gateway.lan.address': string;
   /** The uplink interface: only the router's transport ports are open on it. */
   'gateway.wan.interface': string;
+  /**
+   * The uplink's static IPv4 address with prefix; unset = DHCP. With the gateway and route below,
+   * written into the box's systemd-networkd file for the WAN (src/gateway/networkd.ts).
+   */
+  'gateway.wan.address': string | undefined;
+  'gateway.wan.gateway': string | undefined;
+  /** DNS servers for the box itself on the uplink (the LAN's DNS is ours). */
+  'gateway.wan.dns': string[];
   /** IPv4 range the DNS server hands out for `.i2p` names (Tor's VirtualAddrNetwork). */
   'gateway.virtualrange': string;
   /** `i2p`: only `.i2p` names resolve (default). `outproxy`: other names go to `gateway.outproxy`. */
@@ -61,6 +69,9 @@ export function defaultGatewayConfig(): GatewayConfig {
     'gateway.lan.interface': 'eth0',
     'gateway.lan.address': '192.168.42.1/24',
     'gateway.wan.interface': 'wlan0',
+    'gateway.wan.address': undefined,
+    'gateway.wan.gateway': undefined,
+    'gateway.wan.dns': [],
     'gateway.virtualrange': '10.191.0.0/16',
     'gateway.mode': 'i2p',
     'gateway.outproxy': undefined,
@@ -156,6 +167,28 @@ const parseBackend: Parser<GatewayBackend> = (raw, name) => {
   return v;
 };
 
+const parseWanAddress: Parser<string | undefined> = (raw, name) => {
+  const v = raw.trim();
+  if (v === '') return undefined;
+  const p = parseIpv4Prefix(v, name);
+  if (p.bits < 1 || p.bits > 32) throw new ConfigError(`option --${name}: expected an IPv4 address with prefix /1–/32, got "${raw}"`);
+  return `${p.address}/${p.bits}`;
+};
+
+const parseOptionalIpv4: Parser<string | undefined> = (raw, name) => {
+  const v = raw.trim();
+  if (v === '') return undefined;
+  if (isIP(v) !== 4) throw new ConfigError(`option --${name}: expected an IPv4 address, got "${raw}"`);
+  return v;
+};
+
+const parseIpv4List: Parser<string[]> = (raw, name) => {
+  const items = raw.split(/[\s,]+/).filter((x) => x !== '');
+  if (items.length > 8) throw new ConfigError(`option --${name}: at most 8 addresses`);
+  for (const x of items) if (isIP(x) !== 4) throw new ConfigError(`option --${name}: "${x}" is not an IPv4 address`);
+  return items;
+};
+
 const parseFirewallControl: Parser<FirewallControl> = (raw, name) => {
   const v = raw.trim().toLowerCase();
   if (v !== 'direct' && v !== 'service') throw new ConfigError(`option --${name}: expected direct or service, got "${raw}"`);
@@ -189,6 +222,9 @@ export const GATEWAY_OPTIONS: Record<keyof GatewayConfig, OptionSpec> = {
   'gateway.lan.interface': { parse: parseInterface, help: 'LAN interface (default eth0)' },
   'gateway.lan.address': { parse: parseLanAddress, help: "the box's LAN address with prefix (default 192.168.42.1/24)" },
   'gateway.wan.interface': { parse: parseInterface, help: 'uplink interface; only the router transport ports are open on it (default wlan0)' },
+  'gateway.wan.address': { parse: parseWanAddress, help: "the uplink's static IPv4 address with prefix (default none: DHCP)" },
+  'gateway.wan.gateway': { parse: parseOptionalIpv4, help: 'the default gateway with a static wan.address' },
+  'gateway.wan.dns': { parse: parseIpv4List, help: 'DNS servers for the box itself on the uplink, comma-separated (default: from DHCP)' },
   'gateway.virtualrange': { parse: parseVirtualRange, help: 'IPv4 range handed out for .i2p names (default 10.191.0.0/16)' },
   'gateway.mode': { parse: parseMode, help: 'i2p: only .i2p names work (default); outproxy: other web traffic goes to gateway.outproxy' },
   'gateway.outproxy': { parse: parseOutproxy, help: 'I2P outproxy for outproxy mode, name.i2p:port (HTTP CONNECT)' },

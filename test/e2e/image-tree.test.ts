@@ -157,6 +157,11 @@ test('the appliance root file system (Debian 13, amd64): package installed, user
   assert.match(readFileSync(r('etc/systemd/journald.conf.d/garlicgate.conf'), 'utf8'), /^Storage=volatile$/m);
   assert.match(readFileSync(r('etc/systemd/system/systemd-networkd.service.d/garlicgate.conf'), 'utf8'), /^Requires=garlicgate-firewall\.service$/m);
   assert.match(readFileSync(r('etc/systemd/networkd.conf.d/garlicgate.conf'), 'utf8'), /^ManageForeignRoutingPolicyRules=no$/m, "networkd leaves the firewall's policy routing alone");
+  // On the appliance the firewall units also write the box's networkd files (the package's own units do not).
+  for (const u of ['garlicgate-firewall', 'garlicgate-reconfigure']) {
+    assert.match(readFileSync(r(`etc/systemd/system/${u}.service.d/garlicgate.conf`), 'utf8'), /^ExecStart=\S+ .* firewall apply request=\S+ status=\S+ networkd=\/run\/systemd\/network$/m);
+  }
+  assert.match(readFileSync(r('etc/systemd/system/garlicgate-reconfigure.service.d/garlicgate.conf'), 'utf8'), /^ExecStart=\/usr\/bin\/systemctl --no-block try-restart garlicgate-dhcp\.service$/m);
   assert.equal(statSync(r('usr/local/lib/garlicgate/garlicgate-firstboot')).mode & 0o777, 0o755);
   ok(run('sh', ['-n', r('usr/local/lib/garlicgate/garlicgate-firstboot')]), 'sh -n firstboot');
   assert.match(readFileSync(r('etc/fstab'), 'utf8'), /^LABEL=gg-root\s+\/\s+ext4/m);

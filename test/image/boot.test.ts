@@ -344,6 +344,34 @@ test("the admin UI on the appliance: the firewall state comes from root's check;
   assert.equal(snapshot?.protection?.firewall?.state, 'ok', JSON.stringify(snapshot?.protection?.firewall));
 });
 
+test('a LAN address that cuts the owner off undoes itself: the interface, DHCP and firewall follow the pending address, then come back', { timeout: 900_000 }, async () => {
+  const v = vm!;
+  const api = new ApiClient(httpPort, `${BOX}:7070`);
+  await api.logIn('appliance test password');
+  const NEW = '192.168.77.9';
+  // The reply may never arrive: the address the owner is connected to goes away (that is the point).
+  const put = api.call('PUT', '/api/v1/settings', { changes: { 'gateway.lan.address': `${NEW}/24` }, rollbackSeconds: 30 }).catch((e: Error) => ({ status: 0, body: e.message }));
+  let during = { status: 1, out: '' };
+  for (let i = 0; i < 40 && during.status !== 0; i++) {
+    during = await v.run(`ip -4 -br addr show eth0 | grep -F ' ${NEW}/24' && grep -F 'Address=${NEW}/24' /run/systemd/network/10-garlicgate-lan.network && iptables -S INPUT | grep -c -F '${NEW}/32' && grep -F 'option:router,${NEW}' /run/garlicgate-dhcp/dnsmasq.conf`);
+    if (during.status !== 0) await sleep(2_000);
+  }
+  figures.lanAddressPending = during.out.trim();
+  assert.equal(during.status, 0, `the pending LAN address on the interface, in networkd's file, the firewall and DHCP:\n${during.out}\n${(await v.run('ip -4 -br addr; cat /run/systemd/network/10-garlicgate-lan.network; journalctl -b -u garlicgate-reconfigure.service -o cat --no-pager | tail -n 20')).out}`);
+  figures.lanAddressPut = await put;
+  // Nobody confirms (the owner's page is at the old address): after 30 s the old address is back.
+  let after = { status: 1, out: '' };
+  for (let i = 0; i < 60 && after.status !== 0; i++) {
+    after = await v.run(`ip -4 -br addr show eth0 | grep -F ' ${BOX}/24' && ! ip -4 -br addr show eth0 | grep -F '${NEW}' && grep -F 'Address=${BOX}/24' /run/systemd/network/10-garlicgate-lan.network && test ! -e /run/garlicgate/network-request.json && garlicgate firewall check`);
+    if (after.status !== 0) await sleep(3_000);
+  }
+  figures.lanAddressAfterRollback = after.out.trim();
+  assert.equal(after.status, 0, `${after.out}\n${(await v.run('ip -4 -br addr show eth0; journalctl -b -u garlicgate.service -o cat --no-pager | grep -i settings | tail -n 5')).out}`);
+  const settings = (await new ApiClient(httpPort, `${BOX}:7070`).logInThen('appliance test password', (c) => c.call('GET', '/api/v1/settings'))).body;
+  assert.equal(settings.lastOutcome?.result, 'rolled-back', JSON.stringify(settings.lastOutcome));
+  assert.equal(settings.settings.find((x: { key: string }) => x.key === 'gateway.lan.address').value, `${BOX}/24`);
+});
+
 /** The admin API from the LAN side: session cookie, CSRF token, the Host a LAN browser sends. */
 class ApiClient {
   private cookie = '';
@@ -359,6 +387,11 @@ class ApiClient {
     const r = await this.call('POST', status.body.firstRun ? '/api/v1/auth/first-run' : '/api/v1/auth/login', { password });
     assert.ok(r.status === 200 || r.status === 201, `log in: ${r.status} ${JSON.stringify(r.body)}`);
     this.csrf = r.body.csrfToken;
+  }
+
+  async logInThen<T>(password: string, fn: (c: ApiClient) => Promise<T>): Promise<T> {
+    await this.logIn(password);
+    return fn(this);
   }
 
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {

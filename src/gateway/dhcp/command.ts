@@ -12,22 +12,40 @@ import type { RouterConfig } from '../../config/options.js';
 import { ConfigError } from '../../config/option-spec.js';
 import type { CommandOutput } from '../firewall/command.js';
 import { dnsmasqConfig } from './dnsmasq-config.js';
+import { configWithRequest, NetworkRequestError, readNetworkRequest } from '../firewall/network-request.js';
 
 export const DHCP_USAGE = [
-  '  garlicgate dhcp print [LEASEFILE]  print the dnsmasq configuration for LAN DHCP (leases: LEASEFILE, default <datadir>/dnsmasq.leases)',
+  '  garlicgate dhcp print [LEASEFILE] [request=FILE]',
+  '                                     print the dnsmasq configuration for LAN DHCP (leases: LEASEFILE, default',
+  "                                     <datadir>/dnsmasq.leases; request=: the admin UI's pending network settings on top)",
   '  garlicgate dhcp enabled            exit 0 if gateway.dhcp.enabled, 1 if not',
   '',
 ].join('\n');
 
-export function dhcpCommand(args: readonly string[], config: RouterConfig, out: CommandOutput): number {
-  const [sub, leaseFile, ...rest] = args;
+export async function dhcpCommand(args: readonly string[], config: RouterConfig, out: CommandOutput): Promise<number> {
+  const [sub, ...words] = args;
   if (sub === 'enabled' && args.length === 1) return config['gateway.dhcp.enabled'] ? 0 : 1;
-  if (sub !== 'print' || rest.length > 0) {
-    out.stderr(`garlicgate dhcp: expected "print [LEASEFILE]" or "enabled", got "${args.join(' ')}"\n${DHCP_USAGE}`);
+  const requestWord = words.findIndex((w) => w.startsWith('request='));
+  const requestFile = requestWord >= 0 ? words.splice(requestWord, 1)[0]!.slice('request='.length) : undefined;
+  const [leaseFile, ...rest] = words;
+  if (sub !== 'print' || rest.length > 0 || (requestFile !== undefined && !requestFile.startsWith('/'))) {
+    out.stderr(`garlicgate dhcp: expected "print [LEASEFILE] [request=/absolute/file]" or "enabled", got "${args.join(' ')}"\n${DHCP_USAGE}`);
     return 2;
   }
+  // As the firewall: the admin UI's pending network settings (LAN address) on top of the config; a
+  // request that is not valid is ignored with a note (the config file alone is what was confirmed).
+  let effective = config;
+  if (requestFile !== undefined) {
+    try {
+      const request = await readNetworkRequest(requestFile);
+      if (request) effective = configWithRequest(config, request);
+    } catch (e) {
+      if (!(e instanceof NetworkRequestError)) throw e;
+      out.stderr(`garlicgate dhcp: the network request is refused, using the config file alone: ${e.message}\n`);
+    }
+  }
   try {
-    out.stdout(dnsmasqConfig(config, { leaseFile: leaseFile ?? join(config.datadir, 'dnsmasq.leases') }));
+    out.stdout(dnsmasqConfig(effective, { leaseFile: leaseFile ?? join(config.datadir, 'dnsmasq.leases') }));
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     out.stderr(`garlicgate dhcp: ${e.message}\n`);

@@ -11,6 +11,9 @@ import { applyFirewall, checkFirewall, FirewallApplyError } from './apply.js';
 import { systemRunner, type CommandRunner } from './command-runner.js';
 import { FirewallConfigError, firewallConfigFrom, type TransportPorts } from './firewall-config.js';
 import { generateFirewall, type FirewallPlan } from './ruleset.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { networkdFiles, writeNetworkdFiles } from '../networkd.js';
 import { writeFirewallReport, type FirewallReport } from './firewall-report.js';
 import { configWithRequest, NetworkRequestError, readNetworkRequest, type NetworkRequest } from './network-request.js';
 
@@ -25,6 +28,8 @@ export const FIREWALL_USAGE = [
   '    after print|apply|check:  request=FILE  the unprivileged router\'s network request on top of',
   '                                             the config (refused if not valid; absent = none)',
   '                              status=DIR    write the result there (status.json, apply.json)',
+  '    after apply:               networkd=DIR  also write the LAN/WAN systemd-networkd files there',
+  '                                             and reload networkd when they changed',
   '',
 ].join('\n');
 
@@ -33,6 +38,7 @@ export interface FirewallCommandArgs {
   sub: (typeof FIREWALL_SUBCOMMANDS)[number];
   requestFile?: string;
   statusDir?: string;
+  networkdDir?: string;
 }
 
 export function parseFirewallArgs(args: readonly string[]): FirewallCommandArgs | string {
@@ -40,15 +46,11 @@ export function parseFirewallArgs(args: readonly string[]): FirewallCommandArgs 
   if (!FIREWALL_SUBCOMMANDS.includes(sub as (typeof FIREWALL_SUBCOMMANDS)[number])) return `expected one of ${FIREWALL_SUBCOMMANDS.join(', ')}, got "${args.join(' ')}"`;
   const out: FirewallCommandArgs = { sub: sub as FirewallCommandArgs['sub'] };
   for (const word of args.slice(1)) {
-    const m = /^(request|status)=(\/.+)$/.exec(word);
-    if (!m) return `expected request=/absolute/file or status=/absolute/dir after "${sub}", got "${word}"`;
-    if (m[1] === 'request') {
-      if (out.requestFile !== undefined) return 'request= given twice';
-      out.requestFile = m[2]!;
-    } else {
-      if (out.statusDir !== undefined) return 'status= given twice';
-      out.statusDir = m[2]!;
-    }
+    const m = /^(request|status|networkd)=(\/.+)$/.exec(word);
+    if (!m || (m[1] === 'networkd' && sub !== 'apply')) return `expected request=/absolute/file, status=/absolute/dir${sub === 'apply' ? ' or networkd=/absolute/dir' : ''} after "${sub}", got "${word}"`;
+    const key = m[1] === 'request' ? 'requestFile' : m[1] === 'status' ? 'statusDir' : 'networkdDir';
+    if (out[key] !== undefined) return `${m[1]}= given twice`;
+    out[key] = m[2]!;
   }
   return out;
 }
@@ -81,13 +83,35 @@ export async function planFromConfig(config: RouterConfig, out: CommandOutput): 
   return generateFirewall(firewallConfigFrom(config, ports));
 }
 
+/** Where an administrator's own networkd files live: one of ours by the same name there wins. */
+const ETC_NETWORKD = '/etc/systemd/network';
+
+/**
+ * Writes the LAN/WAN networkd files (../networkd.ts) and, when one changed and networkd runs, has
+ * it reload them (it reconfigures the interfaces whose file changed). At boot networkd is not
+ * running yet and reads them when it starts. Returns a note for the report.
+ */
+async function applyNetworkd(dir: string, config: RouterConfig, runner: CommandRunner, out: CommandOutput): Promise<string> {
+  const files = networkdFiles(config);
+  for (const f of files) {
+    if (existsSync(join(ETC_NETWORKD, f.name))) out.stderr(`garlicgate firewall: note: ${join(ETC_NETWORKD, f.name)} takes precedence over ${join(dir, f.name)}; remove it to let the config decide\n`);
+  }
+  const written = await writeNetworkdFiles(dir, files);
+  if (written.length === 0) return '';
+  const active = await runner.run('systemctl', ['is-active', '--quiet', 'systemd-networkd.service']);
+  if (active.code !== 0) return `; wrote ${written.join(', ')}`;
+  const reload = await runner.run('networkctl', ['reload']);
+  if (reload.code !== 0) throw new Error(`networkctl reload failed (${reload.code}): ${reload.stderr.trim()}`);
+  return `; wrote ${written.join(', ')} and reloaded networkd`;
+}
+
 export async function firewallCommand(args: readonly string[], config: RouterConfig, out: CommandOutput, runner: CommandRunner = systemRunner): Promise<number> {
   const parsed = parseFirewallArgs(args);
   if (typeof parsed === 'string') {
     out.stderr(`garlicgate firewall: ${parsed}\n${FIREWALL_USAGE}`);
     return 2;
   }
-  const { sub, requestFile, statusDir } = parsed;
+  const { sub, requestFile, statusDir, networkdDir } = parsed;
   // The unprivileged router's pending network settings (admin UI), on top of the config file. A
   // request that is not valid is refused and the config file alone is used: the box stays in the
   // state its owner confirmed.
@@ -145,10 +169,20 @@ export async function firewallCommand(args: readonly string[], config: RouterCon
       await report({ result: 'failed', planHash: plan.hash, detail: `applying failed: ${e.message}` });
       return e.rolledBack === false ? 3 : 1;
     }
+    let interfaces = '';
+    if (networkdDir !== undefined) {
+      try {
+        interfaces = await applyNetworkd(networkdDir, effective, runner, out);
+      } catch (e) {
+        out.stderr(`garlicgate firewall: the firewall is loaded, but configuring the interfaces failed: ${(e as Error).message}\n`);
+        await report({ result: 'failed', planHash: plan.hash, detail: `the firewall is loaded, but configuring the interfaces failed: ${(e as Error).message}` });
+        return 1;
+      }
+    }
     const written = await report({
       result: requestRefused === undefined ? 'ok' : 'failed',
       planHash: plan.hash,
-      detail: `loaded and checked back (config ${plan.hash})${refusedNote}`,
+      detail: `loaded and checked back (config ${plan.hash})${interfaces}${refusedNote}`,
     });
     out.stdout(`garlicgate firewall: applied and checked (config ${plan.hash}; LAN ${plan.config.lan.interface}, WAN ${plan.config.wan.interface})${request ? ` with network request ${request.id}` : ''}\n`);
     return written && requestRefused === undefined ? 0 : 1;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -188,5 +188,54 @@ test('firewall command: with request= the pending network settings go on top of 
     const h = capture();
     assert.equal(await firewallCommand(['apply', `status=${join(dir, 'missing-dir')}`], config(), h.out, k), 1);
     assert.match(h.stderr(), /cannot write the report/);
+  });
+});
+
+test('firewall command: apply networkd=DIR writes the LAN/WAN networkd files of the settings in effect, reloading networkd only when they changed and it runs', async () => {
+  await withDatadir(async (dir) => {
+    const net = join(dir, 'network');
+    mkdirSync(net);
+    const k = new FakeKernel();
+    let networkdActive = false;
+    k.fail = (line) => {
+      if (line === 'systemctl is-active --quiet systemd-networkd.service') return { code: networkdActive ? 0 : 3, stdout: '', stderr: '' };
+      if (line === 'networkctl reload') return { code: 0, stdout: '', stderr: '' };
+      return undefined;
+    };
+    const c1 = capture();
+    // At boot: networkd is not running yet, the files are written for it to read.
+    assert.equal(await firewallCommand(['apply', `networkd=${net}`], config(['--gateway.wan.address=192.0.2.10/24', '--gateway.wan.gateway=192.0.2.1', '--gateway.wan.dns=192.0.2.1,192.0.2.2']), c1.out, k), 0, c1.stderr());
+    const lan = readFileSync(join(net, '10-garlicgate-lan.network'), 'utf8');
+    assert.match(lan, /^\[Match\]\nName=eth0$/m);
+    assert.match(lan, /^Address=192\.168\.42\.1\/24$/m);
+    assert.match(lan, /^ConfigureWithoutCarrier=yes$/m);
+    const wan = readFileSync(join(net, '20-garlicgate-wan.network'), 'utf8');
+    assert.match(wan, /^Name=wlan0$/m);
+    assert.match(wan, /^Address=192\.0\.2\.10\/24\nGateway=192\.0\.2\.1\nDNS=192\.0\.2\.1\nDNS=192\.0\.2\.2$/m);
+    assert.ok(!k.calls.includes('networkctl reload'));
+
+    // Later, networkd running: a pending LAN address (request) → file changed → reload.
+    networkdActive = true;
+    const requestFile = join(dir, 'req.json');
+    writeFileSync(requestFile, encodeNetworkRequest(networkRequestFor(config(['--gateway.lan.address=10.20.30.1/24']), '00000000000000bb')));
+    const c2 = capture();
+    assert.equal(await firewallCommand(['apply', `request=${requestFile}`, `networkd=${net}`], config(), c2.out, k), 0, c2.stderr());
+    assert.match(readFileSync(join(net, '10-garlicgate-lan.network'), 'utf8'), /^Address=10\.20\.30\.1\/24$/m);
+    assert.match(readFileSync(join(net, '20-garlicgate-wan.network'), 'utf8'), /^DHCP=yes$/m);
+    assert.equal(k.calls.filter((l) => l === 'networkctl reload').length, 1);
+    // Nothing changed: no reload.
+    const c3 = capture();
+    assert.equal(await firewallCommand(['apply', `request=${requestFile}`, `networkd=${net}`], config(), c3.out, k), 0);
+    assert.equal(k.calls.filter((l) => l === 'networkctl reload').length, 1);
+    // networkd refuses: the report says so and the exit code is 1.
+    rmSync(requestFile);
+    k.fail = (line) => (line.startsWith('systemctl') ? { code: 0, stdout: '', stderr: '' } : line === 'networkctl reload' ? { code: 1, stdout: '', stderr: 'Failed to reload network settings: Access denied' } : undefined);
+    const status = join(dir, 'st');
+    mkdirSync(status);
+    const c4 = capture();
+    assert.equal(await firewallCommand(['apply', `networkd=${net}`, `status=${status}`], config(), c4.out, k), 1);
+    assert.match((await readFirewallReport(join(status, 'apply.json')))?.detail ?? '', /configuring the interfaces failed: networkctl reload failed \(1\): .*Access denied/);
+    // networkd= is for apply only.
+    assert.equal(await firewallCommand(['check', `networkd=${net}`], config(), capture().out, k), 2);
   });
 });
