@@ -266,7 +266,19 @@ export async function buildAdminApp(opts: AdminAppOptions): Promise<AdminApp> {
 
   const staticRoot = opts.staticRoot ?? DEFAULT_STATIC_ROOT;
   if (existsSync(staticRoot)) {
-    await app.register(fastifyStatic, { root: staticRoot, prefix: '/', index: 'index.html', cacheControl: true, maxAge: 0 });
+    // preCompressed: webui/build.mjs writes .br and .gz beside each text file; a browser that accepts
+    // them gets those, others the plain file. Nothing is compressed per request. The plugin sets no
+    // Vary, so it is set here: a cache must not hand the brotli file to a browser without brotli.
+    // index as a list: with preCompressed, @fastify/static 9.3 answers 404 for / when it is a string.
+    await app.register(fastifyStatic, {
+      root: staticRoot,
+      prefix: '/',
+      index: ['index.html'],
+      cacheControl: true,
+      maxAge: 0,
+      preCompressed: true,
+      setHeaders: (res) => res.setHeader('Vary', 'Accept-Encoding'),
+    });
   } else {
     app.get('/', async (_request, reply) =>
       reply.type('text/plain; charset=utf-8').send('GarlicGate admin: the web page is not installed (webui/dist). The JSON API is under /api/v1 (docs/api.md).\n'),

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { makeAdmin, tempDir } from './fixture.js';
 import { AdminServer } from '../../../src/admin/server.js';
@@ -38,6 +39,37 @@ test('the page is served from webui/dist with the same headers; /api paths never
     assert.equal(api.statusCode, 404);
     assert.deepEqual(JSON.parse(api.body), { error: 'not found' });
     assert.equal((await t.admin.app.inject({ url: '/', headers: { host: 'evil.example' } })).statusCode, 403);
+  } finally {
+    await t.close();
+  }
+});
+
+test('the page is sent pre-compressed (brotli, else gzip) to browsers that accept it, plain to others', async () => {
+  const root = tempDir('webui-compressed');
+  const html = '<!doctype html><title>GarlicGate</title>' + '<p>x</p>'.repeat(200);
+  const js = 'console.log(1);'.repeat(500);
+  writeFileSync(join(root, 'index.html'), html);
+  writeFileSync(join(root, 'index.html.br'), brotliCompressSync(html));
+  writeFileSync(join(root, 'index.html.gz'), gzipSync(html));
+  writeFileSync(join(root, 'app.js'), js);
+  writeFileSync(join(root, 'app.js.gz'), gzipSync(js));
+  const t = await makeAdmin({ app: { staticRoot: root } });
+  try {
+    const get = (url: string, enc?: string) => t.admin.app.inject({ url, headers: { host: '127.0.0.1:7070', ...(enc ? { 'accept-encoding': enc } : {}) } });
+    const br = await get('/', 'gzip, deflate, br');
+    assert.equal(br.statusCode, 200);
+    assert.equal(br.headers['content-encoding'], 'br');
+    assert.match(String(br.headers.vary), /accept-encoding/i);
+    assert.equal(brotliDecompressSync(br.rawPayload).toString(), html);
+    assert.match(String(br.headers['content-type']), /^text\/html/);
+    assert.match(String(br.headers['content-security-policy']), /script-src 'self'/, 'the same security headers');
+    const gz = await get('/app.js', 'gzip, deflate, br');
+    assert.equal(gz.headers['content-encoding'], 'gzip', 'no .br for app.js here: the .gz');
+    assert.equal(gunzipSync(gz.rawPayload).toString(), js);
+    assert.match(String(gz.headers['content-type']), /javascript/);
+    const plain = await get('/app.js');
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.equal(plain.body, js);
   } finally {
     await t.close();
   }
