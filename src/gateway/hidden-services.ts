@@ -42,7 +42,6 @@ interface StoredService {
   name: string;
   host: string;
   port: number;
-  i2pPort: number;
   privateKeys: string;
   createdAt: number;
 }
@@ -52,9 +51,12 @@ export interface HiddenServiceView {
   id: string;
   name: string;
   host: string;
+  /**
+   * The LAN service's port. There is no separate port inside I2P: the SAM 3.1 bridge (i2pd 2.45.1)
+   * has no ports, so every stream to the site's destination reaches this service whatever port the
+   * visitor asked for (files of earlier versions may hold an i2pPort: it is ignored).
+   */
   port: number;
-  /** The port asked for inside I2P. i2pd 2.45.1 speaks SAM 3.1, which has no ports: every stream to the site's destination reaches the service. */
-  i2pPort: number;
   b32: string;
   createdAt: number;
   state: ServerSessionStatus['state'];
@@ -86,11 +88,11 @@ function checkStored(v: unknown): StoredService {
   if (typeof s.id !== 'string' || !SERVICE_ID.test(s.id)) throw new Error('bad id');
   if (typeof s.name !== 'string' || !SERVICE_ID.test(s.name)) throw new Error('bad name');
   if (typeof s.host !== 'string' || !isLanHost(s.host)) throw new Error('bad host');
-  for (const p of [s.port, s.i2pPort]) if (!Number.isInteger(p) || (p as number) < 1 || (p as number) > 65535) throw new Error('bad port');
+  if (!Number.isInteger(s.port) || (s.port as number) < 1 || (s.port as number) > 65535) throw new Error('bad port');
   if (typeof s.privateKeys !== 'string') throw new Error('no private keys');
   parsePrivateKeys(s.privateKeys);
   if (!Number.isFinite(s.createdAt)) throw new Error('bad createdAt');
-  return { id: s.id, name: s.name, host: s.host, port: s.port!, i2pPort: s.i2pPort!, privateKeys: s.privateKeys, createdAt: s.createdAt! };
+  return { id: s.id, name: s.name, host: s.host, port: s.port!, privateKeys: s.privateKeys, createdAt: s.createdAt! };
 }
 
 export class HiddenServices {
@@ -161,7 +163,7 @@ export class HiddenServices {
    * background. Throws I2PBackendError when the bridge cannot make one, HiddenServiceError for a
    * name in use or too many sites.
    */
-  create(input: { name: string; host: string; port: number; i2pPort?: number }, signal?: AbortSignal): Promise<HiddenServiceView> {
+  create(input: { name: string; host: string; port: number }, signal?: AbortSignal): Promise<HiddenServiceView> {
     return this.serially(async () => {
       if (!this.running) throw new I2PBackendError('backend-down', 'hidden services are stopped');
       if (!SERVICE_ID.test(input.name)) throw new HiddenServiceError('invalid', `bad name ${JSON.stringify(input.name)}`);
@@ -171,7 +173,7 @@ export class HiddenServices {
       if (this.services.size >= MAX_HIDDEN_SERVICES) throw new HiddenServiceError('limit', `at most ${MAX_HIDDEN_SERVICES} sites`);
       const generated = await generateDestination(this.opts.bridge, { ...(this.opts.timeouts ? { timeouts: this.opts.timeouts } : {}), ...(signal ? { signal } : {}), log: this.opts.log });
       const keys = parsePrivateKeys(generated.privateKeys);
-      const stored: StoredService = { id, name: input.name, host: input.host, port: input.port, i2pPort: input.i2pPort ?? input.port, privateKeys: generated.privateKeys, createdAt: Date.now() };
+      const stored: StoredService = { id, name: input.name, host: input.host, port: input.port, privateKeys: generated.privateKeys, createdAt: Date.now() };
       const entry = { stored, b32: keys.b32, session: undefined as SamServerSession | undefined };
       this.services.set(id, entry);
       try {
@@ -219,7 +221,7 @@ export class HiddenServices {
 
   private view(s: StoredService, b32: string, session: SamServerSession | undefined): HiddenServiceView {
     const status: Pick<ServerSessionStatus, 'state' | 'reason'> = session?.status ?? { state: 'stopped' };
-    return { id: s.id, name: s.name, host: s.host, port: s.port, i2pPort: s.i2pPort, b32, createdAt: s.createdAt, state: status.state, ...(status.reason !== undefined ? { reason: status.reason } : {}) };
+    return { id: s.id, name: s.name, host: s.host, port: s.port, b32, createdAt: s.createdAt, state: status.state, ...(status.reason !== undefined ? { reason: status.reason } : {}) };
   }
 
   private async save(): Promise<void> {

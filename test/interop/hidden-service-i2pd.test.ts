@@ -58,7 +58,7 @@ let b32 = '';
 test('publish a LAN HTTP server through i2pd’s SAM bridge and fetch its page through another router', { timeout: 420_000 }, async (t) => {
   hs = manager();
   await hs.start();
-  const created = await hs.create({ name: 'My-Site', host: '127.0.0.1', port: site.port, i2pPort: 80 });
+  const created = await hs.create({ name: 'My-Site', host: '127.0.0.1', port: site.port });
   b32 = created.b32;
   assert.match(b32, /^[a-z2-7]{52}\.b32\.i2p$/);
   assert.equal(created.id, 'my-site');

@@ -116,7 +116,6 @@ test('first run in Chromium, then publish the LAN service on the Hidden services
   await page.getByLabel('Name').fill(SITE);
   await page.getByLabel('LAN host').fill('127.0.0.1');
   await page.getByLabel('LAN port').fill(String(site.port));
-  await page.getByLabel('Port inside I2P (optional)').fill('80');
   await shot('01-form');
   await page.getByRole('button', { name: 'Publish' }).click();
 

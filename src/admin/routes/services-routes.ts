@@ -22,14 +22,13 @@ const serviceSchema = obj(
     id: str('the site’s id (its name in lower case)'),
     name: str('the name given'),
     host: str('the LAN service’s IP address or host name'),
-    port: int('the LAN service’s TCP port'),
-    i2pPort: int('the port asked for inside I2P (i2pd 2.45.1’s SAM 3.1 has no ports: every stream to the site reaches the service)'),
+    port: int('the LAN service’s TCP port; visitors reach it on any port of the site (the SAM 3.1 bridge has no ports)'),
     b32: str('the site’s .b32.i2p address (stays the same across restarts)'),
     createdAt: int('when it was created, ms since epoch'),
     state: str('starting: the SAM session is being created; published: reachable from I2P; error: see reason; stopped', { enum: ['starting', 'published', 'error', 'stopped'] }),
     reason: str('why it is not published (state error, or starting again after the bridge went away)'),
   },
-  { required: ['id', 'name', 'host', 'port', 'i2pPort', 'b32', 'createdAt', 'state'] },
+  { required: ['id', 'name', 'host', 'port', 'b32', 'createdAt', 'state'] },
 );
 
 const unavailableSchema = { ...featureUnavailableSchema, description: 'no SAM bridge: the LAN gateway is off, or its SAM bridge cannot be reached (detail says which)' };
@@ -57,7 +56,6 @@ export const SERVICES_ROUTES = {
           name: str('a name for the site (letters, digits, -)', { pattern: ID_PATTERN }),
           host: str('the LAN service’s IP address or host name', { minLength: 1, maxLength: 253 }),
           port: int('the LAN service’s TCP port', { minimum: 1, maximum: 65535 }),
-          i2pPort: int('the port the site answers on inside I2P (default: the same as port)', { minimum: 1, maximum: 65535 }),
         },
         { required: ['name', 'host', 'port'] },
       ),
@@ -86,7 +84,7 @@ export function registerServicesRoutes(app: FastifyInstance, deps: AdminDeps): v
     return { services: h.list() };
   });
   route(app, SERVICES_ROUTES.create, async (request, reply) => {
-    const body = request.body as { name: string; host: string; port: number; i2pPort?: number };
+    const body = request.body as { name: string; host: string; port: number };
     if (!isLanHost(body.host)) return reply.code(400).send({ error: 'invalid input', detail: `host: "${body.host}" is neither an IP address nor a host name` });
     const h = hs();
     if (!h) return reply.code(503).send(noGateway);

@@ -24,7 +24,7 @@ test('hidden services: input is checked, then 503 "no SAM bridge" when the gatew
     const host = await c.post('/api/v1/services', { name: 'blog', host: 'bad host!', port: 80 });
     assert.equal(host.status, 400);
     assert.match(host.body.detail, /neither an IP address nor a host name/);
-    const ok = await c.post('/api/v1/services', { name: 'blog', host: 'nas.lan', port: 8080, i2pPort: 80 });
+    const ok = await c.post('/api/v1/services', { name: 'blog', host: 'nas.lan', port: 8080 });
     assert.equal(ok.status, 503);
     assert.deepEqual(Object.keys(ok.body).sort(), ['detail', 'error', 'feature']);
     assert.equal(ok.body.error, 'not available yet');

@@ -17,7 +17,6 @@ interface Site {
   name?: string;
   host?: string;
   port?: number;
-  i2pPort?: number;
   b32: string;
   /** starting → published (its LeaseSet may still take a minute to be found); error with a reason. */
   state?: 'starting' | 'published' | 'error' | 'stopped';
@@ -64,14 +63,12 @@ export function Services() {
   const [name, setName] = useState('');
   const [host, setHost] = useState('');
   const [port, setPort] = useState('');
-  const [i2pPort, setI2pPort] = useState('');
   const create = useAction<Site>();
   const remove = useAction<void>();
 
   const submit = async (e: Event) => {
     e.preventDefault();
     const body: Record<string, unknown> = { name: name.trim(), host: host.trim(), port: Number(port) };
-    if (i2pPort.trim() !== '') body.i2pPort = Number(i2pPort);
     const r = await create.run(() => call<Site>('POST', '/services', body));
     if (r) void list.reload();
   };
@@ -92,8 +89,7 @@ export function Services() {
             <p>Makes a web server (or any TCP service) on your LAN reachable as an I2P site.</p>
             <Field id="svc-name" label="Name" value={name} onValue={setName} help="Letters, digits and -, e.g. my-blog" required />
             <Field id="svc-host" label="LAN host" value={host} onValue={setHost} help="IP address or host name of the service, e.g. 192.168.42.20" required />
-            <Field id="svc-port" label="LAN port" type="number" min={1} max={65535} value={port} onValue={setPort} required />
-            <Field id="svc-i2p-port" label="Port inside I2P (optional)" type="number" min={1} max={65535} value={i2pPort} onValue={setI2pPort} help="Default: the same as the LAN port" />
+            <Field id="svc-port" label="LAN port" type="number" min={1} max={65535} value={port} onValue={setPort} help="Visitors reach it on the site's usual web port (and on any other)" required />
             <button type="submit" class="primary" disabled={create.busy}>
               {create.busy ? 'Publishing…' : 'Publish'}
             </button>
