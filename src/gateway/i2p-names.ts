@@ -3,7 +3,7 @@
  * answers by kind: `.b32.i2p` always resolves, address-book names only if the backend knows them,
  * clearnet names only in outproxy mode, and a few special names never.
  */
-import { base32Decode } from '../data/base32.js';
+import { b32Kind, hostNameProblem } from '../data/naming.js';
 
 export type NameKind =
   /** `{52 chars}.b32.i2p` (SHA-256 of a Destination) or `{56+ chars}.b32.i2p` (b33, encrypted LS2). */
@@ -30,13 +30,9 @@ export interface ClassifiedName {
 /** https://support.mozilla.org/kb/canary-domain-use-application-dnsnet */
 export const DOH_CANARY = 'use-application-dns.net';
 
-/** naming.html "Naming Rules": 67 characters maximum, including the `.i2p`. */
-const MAX_I2P_NAME = 67;
 /** RFC 1035 2.3.4: 255 octets on the wire = 253 characters in text form. */
 const MAX_HOST_NAME = 253;
 const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
-/** b32encrypted.rst: 52 characters for 32 bytes; 56 or more (35+ bytes) for encrypted LeaseSets. */
-const B32 = /^[a-z2-7]{52}$|^[a-z2-7]{56,63}$/;
 
 /**
  * Special-use zones answered NXDOMAIN in every mode: they are local (mDNS `.local`, `home.arpa`),
@@ -49,26 +45,9 @@ export function normalizeName(raw: string): string {
   return n.endsWith('.') ? n.slice(0, -1) : n;
 }
 
-/** True for a `.b32.i2p` label that decodes as strict base32 of a plausible length. */
+/** True for a `.b32.i2p` label: strict base32 of a b32 (52) or b33 (56+) length (src/data/naming.ts). */
 export function isB32Label(label: string): boolean {
-  if (!B32.test(label)) return false;
-  try {
-    base32Decode(label);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The naming rules of naming.html, applied to a lower-cased name ending in `.i2p`. */
-function isValidAddressBookName(name: string): boolean {
-  if (name.length > MAX_I2P_NAME || name.length <= 4) return false;
-  if (!/^[a-z0-9.-]+$/.test(name)) return false;
-  if (name.startsWith('.') || name.startsWith('-')) return false;
-  if (name.includes('..') || name.includes('.-') || name.includes('-.')) return false;
-  // '--' only in an IDN 'xn--' prefix.
-  if (name.replace(/(^|\.)xn--/g, '$1').includes('--')) return false;
-  return true;
+  return b32Kind(label) !== undefined;
 }
 
 export function classifyName(raw: string): ClassifiedName {
@@ -79,7 +58,7 @@ export function classifyName(raw: string): ClassifiedName {
     if (labels.length === 3 && labels[1] === 'b32') return { kind: isB32Label(labels[0]!) ? 'b32' : 'invalid-i2p', name };
     // naming.html: the b32.i2p zone is reserved for base 32 addresses.
     if (name === 'b32.i2p' || name.endsWith('.b32.i2p')) return { kind: 'invalid-i2p', name };
-    return { kind: isValidAddressBookName(name) ? 'address-book' : 'invalid-i2p', name };
+    return { kind: hostNameProblem(name) === undefined ? 'address-book' : 'invalid-i2p', name };
   }
   if (name === DOH_CANARY) return { kind: 'doh-canary', name };
   const labels = name.split('.');

@@ -1,25 +1,11 @@
 /**
  * What may be handed to the SAM bridge as a name or destination. Names come from the LAN (DNS
  * queries, proxied connections): they are checked here, before they reach a SAM command line, so a
- * space, quote or newline can never smuggle options or commands to the bridge.
- *
- * Rules: naming.html "Naming Rules" (hostnames: [a-z0-9.-], must end in .i2p, at most 67 characters,
- * no `..`, `.-`, `-.`, no leading `.`/`-`) and "Base32 Names" (`{52 chars}.b32.i2p` is the hash of a
- * Destination; `{56+ chars}.b32.i2p` is the "b33" form for encrypted LeaseSets, b32encrypted.rst).
+ * space, quote or newline can never smuggle options or commands to the bridge. The rules are I2P's
+ * naming rules (src/data/naming.ts).
  */
 import { Destination } from '../../data/destination.js';
-import { ProtocolError } from '../../util/errors.js';
-
-/** naming.html: "67 characters maximum, including the '.i2p'". */
-export const MAX_HOSTNAME_LENGTH = 67;
-/**
- * b33 addresses are 35+ bytes (56+ base32 characters): 32-byte key, flags, sig types, optional
- * extras. Nothing in use is longer than a few bytes past 35; 100 characters bounds it generously.
- */
-const MAX_B32_CHARS = 100;
-/** A Destination is 387+ bytes (516+ base64 characters); certificates are short in practice. */
-const MIN_DESTINATION_B64 = 516;
-const MAX_DESTINATION_B64 = 1400;
+import { b32Kind, hostNameProblem, MAX_DESTINATION_BASE64, MIN_DESTINATION_BASE64, NamingError, parseDestinationBase64 } from '../../data/naming.js';
 
 export type I2PNameKind = 'b32' | 'b33' | 'hostname';
 
@@ -28,22 +14,15 @@ export type I2PNameKind = 'b32' | 'b33' | 'hostname';
  * name SAM should ever be asked about.
  */
 export function parseI2PName(raw: string): { name: string; kind: I2PNameKind } | undefined {
-  if (raw.length === 0 || raw.length > MAX_B32_CHARS + 8) return undefined;
+  if (raw.length === 0 || raw.length > 128) return undefined;
   // DNS names are case-insensitive and may carry the root dot.
   const name = raw.toLowerCase().replace(/\.$/, '');
   const b32 = /^([a-z2-7]+)\.b32\.i2p$/.exec(name);
   if (b32) {
-    const n = b32[1]!.length;
-    if (n === 52) return { name, kind: 'b32' };
-    if (n >= 56 && n <= MAX_B32_CHARS) return { name, kind: 'b33' };
-    return undefined;
+    const kind = b32Kind(b32[1]!);
+    return kind ? { name, kind } : undefined;
   }
-  // naming.html: *.b32.i2p is reserved for base32, never a hostname.
-  if (name.endsWith('.b32.i2p')) return undefined;
-  if (name.length > MAX_HOSTNAME_LENGTH || !name.endsWith('.i2p')) return undefined;
-  if (!/^[a-z0-9][a-z0-9.-]*\.i2p$/.test(name)) return undefined;
-  if (/\.\.|\.-|-\./.test(name)) return undefined;
-  return { name, kind: 'hostname' };
+  return hostNameProblem(name) === undefined ? { name, kind: 'hostname' } : undefined;
 }
 
 /**
@@ -51,12 +30,12 @@ export function parseI2PName(raw: string): { name: string; kind: I2PNameKind } |
  * lookup, or a target given by the caller).
  */
 export function isDestinationBase64(s: string): boolean {
-  if (s.length < MIN_DESTINATION_B64 || s.length > MAX_DESTINATION_B64) return false;
+  if (s.length < MIN_DESTINATION_BASE64 || s.length > MAX_DESTINATION_BASE64) return false;
   try {
-    Destination.fromBase64(s);
+    parseDestinationBase64(s);
     return true;
   } catch (e) {
-    if (e instanceof ProtocolError) return false;
+    if (e instanceof NamingError) return false;
     throw e;
   }
 }
