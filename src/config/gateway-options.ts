@@ -51,6 +51,8 @@ export interface GatewayConfig {
   'gateway.dhcp.enabled': boolean;
   /** `first-last` IPv4 pool; empty = .50–.250 of the LAN prefix. */
   'gateway.dhcp.range': string | undefined;
+  /** dnsmasq's lease file: `dhcp print` writes it into dnsmasq's config; the dashboard reads client names from it. Empty = `<datadir>/dnsmasq.leases`. */
+  'gateway.dhcp.leasefile': string | undefined;
   /**
    * Who loads and checks the firewall for the admin UI. `direct`: the router process itself (it
    * needs CAP_NET_ADMIN). `service`: root's systemd units (the appliance, where the router holds no
@@ -87,6 +89,7 @@ export function defaultGatewayConfig(): GatewayConfig {
     'gateway.services.outbound.length': 3,
     'gateway.dhcp.enabled': true,
     'gateway.dhcp.range': undefined,
+    'gateway.dhcp.leasefile': undefined,
     'gateway.firewall.control': 'direct',
     'gateway.firewall.request': '/run/garlicgate/network-request.json',
     'gateway.firewall.status': '/run/garlicgate-firewall',
@@ -201,6 +204,8 @@ const parseAbsolutePath: Parser<string> = (raw, name) => {
   return v;
 };
 
+const parseOptionalAbsolutePath: Parser<string | undefined> = (raw, name) => (raw.trim() === '' ? undefined : parseAbsolutePath(raw, name));
+
 const parseHops: Parser<number> = (raw, name) => {
   const v = raw.trim();
   if (!/^\d$/.test(v) || Number(v) > 7) throw new ConfigError(`option --${name}: expected 0–7 hops, got "${raw}"`);
@@ -239,6 +244,7 @@ export const GATEWAY_OPTIONS: Record<keyof GatewayConfig, OptionSpec> = {
   'gateway.services.outbound.length': { parse: parseHops, help: 'hops of the outbound tunnels of published I2P sites (default 3)' },
   'gateway.dhcp.enabled': { parse: parseBool, flag: true, help: 'serve DHCP on the LAN with dnsmasq, DNS pointing at us (default true)' },
   'gateway.dhcp.range': { parse: parseDhcpRange, help: 'DHCP pool first-last (default .50–.250 of the LAN prefix)' },
+  'gateway.dhcp.leasefile': { parse: parseOptionalAbsolutePath, help: "dnsmasq's DHCP lease file (default <datadir>/dnsmasq.leases); the dashboard shows LAN clients' names from it" },
   'gateway.firewall.control': { parse: parseFirewallControl, help: 'who loads and checks the firewall for the admin UI: direct (this process, needs CAP_NET_ADMIN; default) or service (root systemd units, through gateway.firewall.request/status)' },
   'gateway.firewall.request': { parse: parseAbsolutePath, help: 'with control=service: the network request file the admin UI writes (default /run/garlicgate/network-request.json)' },
   'gateway.firewall.status': { parse: parseAbsolutePath, help: "with control=service: the directory of the root side's reports (default /run/garlicgate-firewall)" },

@@ -43,6 +43,8 @@ export interface DnsServerOptions {
   tcp?: ListenSpec;
   limits?: Partial<DnsServerLimits>;
   now?: () => number;
+  /** Told the address of every client that sends a query (the dashboard's LAN clients). */
+  onClient?: (address: string) => void;
 }
 
 export interface DnsServerCounters {
@@ -120,6 +122,7 @@ export class DnsServer {
   private onUdp(sock: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
     this.counters.udpReceived++;
     if (!this.allowed(rinfo.address)) return;
+    this.options.onClient?.(rinfo.address);
     if (this.udpInFlight >= this.limits.udpMaxInFlight) {
       this.counters.overloaded++;
       return;
@@ -159,6 +162,7 @@ export class DnsServer {
     });
     const framer = new DnsTcpFramer(MAX_DNS_QUERY);
     const client = socket.remoteAddress;
+    if (client !== undefined) this.options.onClient?.(client);
     let queries = 0;
     let inFlight = 0;
     let readingDone = false;

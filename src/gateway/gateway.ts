@@ -4,6 +4,7 @@
  * systemd socket activation when present (`FileDescriptorName=` proxy / dns-udp / dns-tcp, see
  * ./socket-activation.ts), else the servers bind the configured addresses themselves.
  */
+import { LanClients } from './lan-clients.js';
 import { ConfigError } from '../config/option-spec.js';
 import type { GatewayConfig } from '../config/gateway-options.js';
 import type { Logger } from '../util/log.js';
@@ -60,6 +61,8 @@ export class Gateway {
   readonly responder: DnsResponder;
   readonly dns: DnsServer;
   readonly proxy: TransparentProxy;
+  /** Who on the LAN used the gateway (DNS queries, proxied connections). */
+  readonly lanClients = new LanClients();
 
   constructor(options: GatewayOptions) {
     const cfg = options.config;
@@ -92,6 +95,7 @@ export class Gateway {
       udp: dnsActivated ? dnsUdp : dnsBind,
       tcp: dnsActivated ? dnsTcp : dnsBind,
       limits: options.dnsLimits,
+      onClient: (a) => this.lanClients.seen(a, Date.now()),
     });
     this.proxy = new TransparentProxy({
       backend: options.backend,
@@ -101,6 +105,7 @@ export class Gateway {
       outproxy: mode === 'outproxy' ? parseOutproxy(outproxy!) : undefined,
       connectTimeoutMs: options.proxyConnectTimeoutMs,
       maxConnections: options.maxProxyConnections,
+      onClient: (a) => this.lanClients.seen(a, Date.now()),
     });
   }
 

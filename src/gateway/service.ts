@@ -15,6 +15,8 @@ import type { Logger } from '../util/log.js';
 import { Gateway } from './gateway.js';
 import { HiddenServices } from './hidden-services.js';
 import { samBridgeOf } from '../client/sam/sam-server-session.js';
+import { leaseFileOf } from './dhcp/command.js';
+import { readDnsmasqLeases } from './dhcp/dnsmasq-leases.js';
 
 export interface RunningGateway {
   gateway: Gateway;
@@ -50,6 +52,16 @@ export async function startGatewayService(config: RouterConfig, log: Logger): Pr
     { dns: `${config['gateway.dns.address']}:${config['gateway.dns.port']}`, proxy: config['gateway.proxy.port'], range: config['gateway.virtualrange'], mode: config['gateway.mode'], sam: `${config['gateway.sam.address']}:${config['gateway.sam.port']}` },
     'LAN gateway started',
   );
+  // LAN clients' names from dnsmasq's leases, read every 30 s (a missing or unreadable file: no names).
+  const leaseFile = leaseFileOf(config);
+  const readLeases = (): void =>
+    void readDnsmasqLeases(leaseFile, Math.floor(Date.now() / 1000)).then(
+      (names) => gateway.lanClients.setNames(names),
+      (e: Error) => glog.debug({ err: e.message, leaseFile }, 'DHCP leases not readable'),
+    );
+  readLeases();
+  const leaseTimer = setInterval(readLeases, 30_000);
+  leaseTimer.unref();
   const serving = (what: string, up: () => boolean): (() => ComponentStatus) => () =>
     running && up() ? { state: 'ok', detail: `${what} serving`, checkedAt: Date.now() } : { state: 'failed', detail: `${what} stopped`, checkedAt: Date.now() };
   return {
@@ -60,9 +72,11 @@ export async function startGatewayService(config: RouterConfig, log: Logger): Pr
       dns: serving('DNS server', () => gateway.dns.addresses().udp !== undefined),
       proxy: serving('transparent proxy', () => gateway.proxy.address() !== undefined),
       backend: () => backend,
+      lanClients: () => gateway.lanClients.list(Date.now()),
     },
     async stop() {
       running = false;
+      clearInterval(leaseTimer);
       await hiddenServices.stop();
       await gateway.stop();
       await backend.close();

@@ -49,6 +49,8 @@ export interface TransparentProxyOptions {
   connectTimeoutMs?: number;
   maxConnections?: number;
   now?: () => number;
+  /** Told the address of every LAN client that connects (the dashboard's LAN clients). */
+  onClient?: (address: string) => void;
 }
 
 export type ProxyRejectReason = 'limit' | 'not-virtual' | 'unknown-address' | 'port';
@@ -158,6 +160,7 @@ export class TransparentProxy {
     const local = socket.localAddress ?? '';
     const port = socket.localPort ?? 0;
     const client = `${socket.remoteAddress}:${socket.remotePort}`;
+    if (socket.remoteAddress !== undefined) this.options.onClient?.(socket.remoteAddress);
     if (this.open.size >= this.maxConnections) return this.reject(socket, 'limit', local, port, client);
     const route = this.route(local, port);
     if (typeof route === 'string') return this.reject(socket, route, local, port, client);

@@ -283,6 +283,9 @@ test("the admin UI on the appliance: the firewall state comes from root's check;
   figures.protectedAfterSeconds = Math.round((Date.now() - protectedAt) / 1000);
   assert.equal(snapshot?.protection?.firewall?.state, 'ok', `${JSON.stringify(snapshot?.protection)}\n${(await v.run('systemctl status garlicgate-firewall-check.service --no-pager; cat /run/garlicgate-firewall/status.json')).out}`);
   assert.equal(snapshot.protection.state, 'protected', JSON.stringify(snapshot.protection));
+  // The LAN client that asked the DNS server (the previous test, from qemu's side of the LAN).
+  figures.lanClients = snapshot.lanClients;
+  assert.ok(snapshot.lanClients?.clients?.some((c: { address: string }) => c.address === LAN_HOST), JSON.stringify(snapshot.lanClients));
   const timer = await v.run('systemctl is-active garlicgate-firewall-check.timer; stat -c "%U %a" /run/garlicgate-firewall /run/garlicgate');
   assert.match(timer.out, /^active$/m);
   assert.match(timer.out, /^root 755$/m);

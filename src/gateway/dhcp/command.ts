@@ -17,10 +17,15 @@ import { configWithRequest, NetworkRequestError, readNetworkRequest } from '../f
 export const DHCP_USAGE = [
   '  garlicgate dhcp print [LEASEFILE] [request=FILE]',
   '                                     print the dnsmasq configuration for LAN DHCP (leases: LEASEFILE, default',
-  "                                     <datadir>/dnsmasq.leases; request=: the admin UI's pending network settings on top)",
+  "                                     gateway.dhcp.leasefile or <datadir>/dnsmasq.leases; request=: the admin UI's pending network settings on top)",
   '  garlicgate dhcp enabled            exit 0 if gateway.dhcp.enabled, 1 if not',
   '',
 ].join('\n');
+
+/** dnsmasq's lease file: gateway.dhcp.leasefile, else <datadir>/dnsmasq.leases. */
+export function leaseFileOf(config: RouterConfig): string {
+  return config['gateway.dhcp.leasefile'] ?? join(config.datadir, 'dnsmasq.leases');
+}
 
 export async function dhcpCommand(args: readonly string[], config: RouterConfig, out: CommandOutput): Promise<number> {
   const [sub, ...words] = args;
@@ -45,7 +50,7 @@ export async function dhcpCommand(args: readonly string[], config: RouterConfig,
     }
   }
   try {
-    out.stdout(dnsmasqConfig(effective, { leaseFile: leaseFile ?? join(config.datadir, 'dnsmasq.leases') }));
+    out.stdout(dnsmasqConfig(effective, { leaseFile: leaseFile ?? leaseFileOf(config) }));
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     out.stderr(`garlicgate dhcp: ${e.message}\n`);

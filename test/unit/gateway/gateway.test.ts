@@ -52,6 +52,8 @@ test('Gateway: a name resolved by its DNS server is reachable through its proxy'
     assert.match(addr!, /^127\.78\./);
     const page = await get(addr!, gw.proxy.address()!.port, 'site.i2p');
     assert.equal(page.body, 'page for site.i2p');
+    // Both the DNS query and the proxied connection came from 127.0.0.1: one LAN client.
+    assert.deepEqual(gw.lanClients.list(Date.now()).map((c) => c.address), ['127.0.0.1']);
     assert.deepEqual(backend.connects, [{ target: 'site.i2p', port: gw.proxy.address()!.port }]);
     const s = gw.stats();
     assert.equal(s.virtualAddresses, 1);
