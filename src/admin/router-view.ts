@@ -8,6 +8,7 @@
  * (counters, sizes of maps), never I/O. An optional getter that is missing is reported as
  * "not available yet" (./not-available.ts) — the router does not measure it yet.
  */
+import type { Maybe } from './not-available.js';
 
 /** One NTCP2 session (a peer we are connected to). */
 export interface AdminPeer {
@@ -105,8 +106,8 @@ export interface AdminRouterView {
   // Not measured by the router yet; reported as "not available yet" while missing.
   /** Reachability as tested by peers (SSU2 peer tests): 'ok' | 'firewalled' | 'testing'. */
   reachability?(): 'ok' | 'firewalled' | 'testing';
-  /** Our clock's offset from the network's, ms (from peers' timestamps). */
-  clockSkewMs?(): number;
+  /** Our clock's offset from the network's, ms (from peers' handshake timestamps); why not, while too few. */
+  clockSkewMs?(): Maybe<number>;
 }
 
 /** Stopping and restarting the process: the CLI's to do (it owns the process). */

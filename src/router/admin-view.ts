@@ -1,9 +1,12 @@
 /**
  * The Router as the admin UI sees it (src/admin/router-view.ts), as i2pcontrol-view.ts does for
  * I2PControl: counts and lists read from the subsystems, the runtime settings applied through
- * Router.applyLimits. Reachability testing and clock-skew measurement do not exist yet: those getters
- * are left out, and the admin API reports them as "not available yet".
+ * Router.applyLimits. Reachability testing does not exist yet (SSU2 peer tests): that getter is left
+ * out, and the admin API reports it as "not available yet". Clock skew is the median of peers'
+ * NTCP2 handshake timestamps (src/router/clock-skew.ts).
  */
+import { notAvailable } from '../admin/not-available.js';
+import { MIN_CLOCK_SKEW_SAMPLES } from './clock-skew.js';
 import { i2pBase64Encode } from '../data/base64.js';
 import type { AdminNetDbSummary, AdminPeer, AdminRouterView, AdminTunnel } from '../admin/router-view.js';
 import type { OwnTunnelInfo } from '../tunnel/tunnel-manager.js';
@@ -38,6 +41,11 @@ export function adminRouterView(router: Router, version: string): AdminRouterVie
     routerHash: () => i2pBase64Encode(router.hash),
     netId: () => router.config.netid,
     uptimeMs: () => router.uptimeMs,
+    clockSkewMs: () => {
+      const skew = router.ntcp2?.clockSkew;
+      const ms = skew?.estimateMs();
+      return ms !== undefined ? ms : notAvailable(`not measured yet: ${skew?.count ?? 0} of ${MIN_CLOCK_SKEW_SAMPLES} peer handshakes`);
+    },
     caps: () => router.routerInfo?.caps ?? '',
     isReseeding: () => router.reseeder?.inProgress ?? false,
     traffic: () => ({

@@ -93,6 +93,12 @@ test('(a)+(c)+(d) our router dials every i2pd router; I2NP both ways; clean term
     await i2pd.waitFor(() => i2pd.hasSessionWith(ours, 'NTCP2'), 20_000, `i2pd #${i2pd.index} to list our outbound session`);
   }
 
+  // i2pd's handshake timestamps (tsB) read back: same machine, same clock — each sample within
+  // the timestamps' 1 s resolution (i2pd truncates to whole seconds).
+  const skew = r2.ntcp2!.clockSkew.samplesMs();
+  assert.ok(skew.length >= 3, `one clock sample per handshake: ${JSON.stringify(skew)}`);
+  for (const ms of skew) assert.ok(ms > -1_500 && ms < 500, `peer clock minus ours ${ms} ms`);
+
   // (d) DatabaseStore of our RouterInfo with a reply token to each floodfill → DeliveryStatus back.
   for (const ff of net.routers.filter((r) => r.floodfill)) {
     const acked = await r2.sendRouterInfoTo(RouterInfo.parse(ff.routerInfoBytes()).hash, 30_000);

@@ -77,6 +77,11 @@ export interface EstablishedEvent {
   options?: OptionsBlock;
   /** Bytes received after the handshake; they belong to the data phase. */
   extra: Buffer;
+  /**
+   * The peer's clock minus ours, ms, from its handshake timestamp (tsB in SessionCreated at Alice,
+   * tsA in SessionRequest at Bob): one sample of our clock skew (1 s resolution, plus transit time).
+   */
+  peerClockSkewMs: number;
 }
 
 export type HandshakeEvent = SendEvent | FailEvent | EstablishedEvent;

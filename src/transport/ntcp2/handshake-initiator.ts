@@ -57,6 +57,8 @@ export class NTCP2Initiator {
   private m3p2Len = 0;
   private m3p2Padding = 0;
   private msg2PadLen = 0;
+  /** Bob's tsB minus our clock at message 2 (ms). */
+  private peerClockSkewMs = 0;
   /** State before MixHash(message 1 padding), for the skew fallback (see skewWithoutPadding). */
   private unpaddedState: SymmetricState | undefined;
   /** Bob's ephemeral key Y, needed again for the "se" DH of message 3. */
@@ -157,6 +159,7 @@ export class NTCP2Initiator {
       return this.fail('msg2-padding', `SessionCreated padding ${o.padLen} too long`);
     }
     this.msg2PadLen = o.padLen;
+    this.peerClockSkewMs = o.tsB * 1000 - nowMs;
     return undefined;
   }
 
@@ -211,6 +214,7 @@ export class NTCP2Initiator {
         dataPhase: new NTCP2DataPhase(keys, 'initiator'),
         remoteStaticKey: this.opts.remote.staticKey,
         extra: Buffer.alloc(0),
+        peerClockSkewMs: this.peerClockSkewMs,
       },
     ];
   }

@@ -70,6 +70,8 @@ export class NTCP2Responder {
   private m3p2Len = 0;
   /** Alice's timestamp (s) when it is outside the allowed skew. */
   private skewed: number | undefined;
+  /** Alice's tsA minus our clock at message 1 (ms). */
+  private peerClockSkewMs = 0;
 
   constructor(private readonly opts: ResponderOptions) {
     if (opts.routerHash.length !== 32 || opts.iv.length !== 16) throw new Error('NTCP2 responder needs a 32-byte hash and 16-byte IV');
@@ -161,6 +163,7 @@ export class NTCP2Responder {
     // connection. This allows Alice to get Bob's timestamp" — and she can only read it if the
     // padding went into the message 2 KDF.
     this.skewed = !withinSkew(o.tsA, nowMs, opts.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS) ? o.tsA : undefined;
+    this.peerClockSkewMs = o.tsA * 1000 - nowMs;
     this.padLen = o.padLen;
     this.m3p2Len = o.m3p2Len;
     return undefined;
@@ -219,7 +222,7 @@ export class NTCP2Responder {
         localHash: this.opts.routerHash,
       });
       this.state = 'done';
-      return [{ type: 'established', dataPhase, remoteStaticKey: aliceStatic, routerInfo, ...(options ? { options } : {}), extra }];
+      return [{ type: 'established', dataPhase, remoteStaticKey: aliceStatic, routerInfo, ...(options ? { options } : {}), extra, peerClockSkewMs: this.peerClockSkewMs }];
     } catch (e) {
       const err = e instanceof HandshakeError ? e : new HandshakeError('msg3-payload', (e as Error).message, TerminationReason.Message3Error);
       this.state = 'failed';

@@ -13,6 +13,7 @@
  * while a session's backlog is above high water we stop reading from the other sessions, for at
  * most `maxPauseMs` in a row.
  */
+import { ClockSkewEstimate } from '../../router/clock-skew.js';
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import { X25519KeyPair } from '../../crypto/index.js';
@@ -96,6 +97,8 @@ function errMessage(e: unknown): string {
 }
 
 export class NTCP2Transport extends EventEmitter {
+  /** Our clock against the peers' handshake timestamps (the admin UI's clock skew). */
+  readonly clockSkew = new ClockSkewEstimate();
   readonly counters: NTCP2Counters = newCounters();
   readonly log: Logger;
   private readonly opts: NTCP2TransportOptions;
@@ -432,6 +435,7 @@ export class NTCP2Transport extends EventEmitter {
     socket.removeAllListeners('data');
     if (p.inbound) this.counters.handshakesInOk++;
     else this.counters.handshakesOutOk++;
+    this.clockSkew.add(ev.peerClockSkewMs);
     const s = new NTCP2Session(this.host, socket, ev.dataPhase, remoteRi, p.inbound);
     socket.on('close', () => s.socketClosed());
     socket.on('error', (e) => this.log.debug({ peer: s.shortHash, err: e.message }, 'NTCP2 socket error'));

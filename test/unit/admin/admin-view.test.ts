@@ -41,7 +41,10 @@ test('admin view of a running router: peers from its NTCP2 sessions, counts, and
     assert.equal(view.tunnelCounts().transit, 0);
     assert.equal(typeof view.netDbSummary().counters, 'object');
     assert.equal(view.reachability, undefined, 'not measured yet: left out, reported as not available');
-    assert.equal(view.clockSkewMs, undefined);
+    // One handshake so far: a sample, but no estimate until five.
+    assert.deepEqual(view.clockSkewMs!(), { available: false, reason: 'not measured yet: 1 of 5 peer handshakes' });
+    for (let i = 0; i < 4; i++) a.ntcp2!.clockSkew.add(0);
+    assert.equal(view.clockSkewMs!(), 0);
 
     assert.ok(view.caps().startsWith('L'));
     await view.applyRuntimeSettings({ bandwidth: 'O', share: 50, 'limits.transittunnels': 0 });

@@ -180,6 +180,20 @@ test('skew within 60 s is accepted', () => {
   only(q.resp.receive(msg1, NOW), 'send');
 });
 
+test('each side learns the peer\'s clock from its handshake timestamp (clock skew samples)', () => {
+  const p = pair();
+  // Alice's clock is 20 s ahead of Bob's.
+  const alice = NOW + 20_000;
+  const msg1 = p.init.start(alice);
+  const msg2 = only(p.resp.receive(msg1, NOW), 'send').data;
+  const aliceEvents = p.init.receive(msg2, alice + 5);
+  const bobEvents = p.resp.receive(only(aliceEvents, 'send').data, NOW + 5);
+  const atAlice = only(aliceEvents, 'established').peerClockSkewMs;
+  const atBob = only(bobEvents, 'established').peerClockSkewMs;
+  assert.ok(Math.abs(atAlice - -20_000) <= 1_005, `Alice sees Bob 20 s behind: ${atAlice}`);
+  assert.ok(Math.abs(atBob - 20_000) <= 1_005, `Bob sees Alice 20 s ahead: ${atBob}`);
+});
+
 test('a replayed SessionRequest (same X) is rejected', () => {
   const cache = new ReplayCache();
   const p = pair({ responder: { replayCache: cache } });
