@@ -25,6 +25,7 @@ import fastifySession from '@fastify/session';
 import fastifyStatic from '@fastify/static';
 import type { Logger } from '../util/log.js';
 import type { AddressBook } from './addressbook/address-book.js';
+import { SubscriptionUpdater } from './addressbook/subscriptions.js';
 import { BoundedSessionStore } from './auth/session-store.js';
 import type { CredentialStore } from './auth/credentials.js';
 import type { BackupService } from './backup/backup-service.js';
@@ -242,7 +243,9 @@ export async function buildAdminApp(opts: AdminAppOptions): Promise<AdminApp> {
 
   const streams = new EventStreamHub({ maxStreams: opts.maxStreams, sessionValid: (id) => sessions.isAuthenticated(id) });
   const dashboard = new DashboardFeed({ router: opts.router, gateway: opts.gateway, system: opts.system, intervalMs: opts.dashboardIntervalMs, now });
+  const subscriptions = new SubscriptionUpdater({ book: opts.addressBook, backend: () => opts.gateway.backend?.(), log: log.child({ sub: 'subscriptions' }), now });
   const deps: AdminDeps = {
+    subscriptions,
     router: opts.router,
     gateway: opts.gateway,
     ...(opts.hiddenServices ? { hiddenServices: opts.hiddenServices } : {}),
@@ -287,6 +290,8 @@ export async function buildAdminApp(opts: AdminAppOptions): Promise<AdminApp> {
 
   await app.ready();
   dashboard.start();
+  // Subscriptions are fetched on a schedule only where there is a way into I2P (the LAN gateway).
+  if (opts.gateway.backend) subscriptions.start();
   if (!handler) throw new Error('fastify did not call the server factory');
   const h = handler;
   return {
@@ -298,6 +303,7 @@ export async function buildAdminApp(opts: AdminAppOptions): Promise<AdminApp> {
     routes,
     close: async () => {
       dashboard.stop();
+      subscriptions.stop();
       streams.closeAll();
       await app.close();
     },

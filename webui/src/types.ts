@@ -58,9 +58,19 @@ export interface Tunnels {
   client: Maybe<unknown>;
 }
 
+/** The last fetch of one subscription (src/admin/addressbook/subscriptions.ts). */
+export interface SubscriptionStatus {
+  id: string;
+  url: string;
+  lastFetchAt: number;
+  result: 'imported' | 'not-modified' | 'failed';
+  detail: string;
+  added?: number;
+}
+
 export interface Subscriptions {
   subscriptions: Subscription[];
-  fetching: Maybe<unknown>;
+  fetching: Maybe<SubscriptionStatus[]>;
 }
 
 export type LogLevel = LogLevelName;

@@ -1,7 +1,8 @@
 /**
  * The address book (issue 6, item 4: add, remove, import subscriptions): name → destination entries
  * kept in the data directory (../addressbook/address-book.ts), a hosts.txt import, and subscription
- * URLs — stored; fetching them needs I2P streaming, "not available yet".
+ * URLs, fetched over I2P through the LAN gateway's backend (../addressbook/subscriptions.ts);
+ * without the gateway, fetching answers "not available".
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AddressBookError, MAX_ENTRIES } from '../addressbook/address-book.js';
@@ -17,6 +18,18 @@ const entrySchema = obj({
 });
 
 const subscriptionSchema = obj({ id: str('16 hex digits'), url: str(), addedAt: int() });
+
+const subscriptionStatusSchema = obj(
+  {
+    id: str('16 hex digits'),
+    url: str(),
+    lastFetchAt: int(),
+    result: oneOfStr(['imported', 'not-modified', 'failed']),
+    detail: str(),
+    added: int('names added by this fetch'),
+  },
+  { required: ['id', 'url', 'lastFetchAt', 'result', 'detail'] },
+);
 
 const reasonsSchema = record(str(), 'a reason per field (`name`, `destination`, `url`)');
 
@@ -107,7 +120,10 @@ export const ADDRESSBOOK_ROUTES = {
       response: {
         200: obj({
           subscriptions: arr(subscriptionSchema),
-          fetching: { ...notAvailableSchema, description: 'fetching subscriptions needs I2P streaming: not available yet' },
+          fetching: {
+            anyOf: [arr(subscriptionStatusSchema, 'the last fetch of each subscription fetched so far'), notAvailableSchema],
+            description: 'fetching needs the LAN gateway’s way into I2P (gateway.enabled): without it, not available',
+          },
         }),
       },
     },
@@ -139,8 +155,10 @@ export const ADDRESSBOOK_ROUTES = {
     url: `${API_PREFIX}/addressbook/subscriptions/fetch`,
     group: 'Address book',
     summary: 'Fetch the subscriptions now',
+    description:
+      'Each subscription is fetched over I2P (HTTP/1.0 GET through the gateway’s I2P backend, conditional on the previous answer’s ETag / Last-Modified) and its hosts.txt imported; names already in the book are never replaced. Answers when all are done (up to 3 minutes each). Also done 5 minutes after start and every 12 hours.',
     auth: 'session',
-    schema: { response: { 503: featureUnavailableSchema } },
+    schema: { response: { 200: obj({ results: arr(subscriptionStatusSchema) }), 503: featureUnavailableSchema } },
   },
 } satisfies Record<string, RouteSpec>;
 
@@ -191,7 +209,11 @@ export function registerAddressBookRoutes(app: FastifyInstance, deps: AdminDeps)
     return r;
   });
 
-  route(app, ADDRESSBOOK_ROUTES.subscriptions, async () => ({ subscriptions: book.subscriptions(), fetching: notAvailable() }));
+  const noBackend = 'fetching subscriptions needs the LAN gateway’s way into I2P (gateway.enabled)';
+  route(app, ADDRESSBOOK_ROUTES.subscriptions, async () => ({
+    subscriptions: book.subscriptions(),
+    fetching: deps.subscriptions.available ? deps.subscriptions.statuses() : notAvailable(noBackend),
+  }));
 
   route(app, ADDRESSBOOK_ROUTES.addSubscription, async (request, reply) => {
     try {
@@ -210,7 +232,8 @@ export function registerAddressBookRoutes(app: FastifyInstance, deps: AdminDeps)
     }
   });
 
-  route(app, ADDRESSBOOK_ROUTES.fetchSubscriptions, async (_request, reply) =>
-    reply.code(503).send(featureUnavailable('address book subscriptions', 'fetching a subscription needs I2P streaming, which the router does not have yet')),
-  );
+  route(app, ADDRESSBOOK_ROUTES.fetchSubscriptions, async (_request, reply) => {
+    if (!deps.subscriptions.available) return reply.code(503).send(featureUnavailable('address book subscriptions', noBackend));
+    return { results: await deps.subscriptions.updateAll() };
+  });
 }

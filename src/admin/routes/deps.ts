@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { HiddenServices } from '../../gateway/hidden-services.js';
 import type { Logger } from '../../util/log.js';
 import type { AddressBook } from '../addressbook/address-book.js';
+import type { SubscriptionUpdater } from '../addressbook/subscriptions.js';
 import type { CredentialStore } from '../auth/credentials.js';
 import type { BoundedSessionStore } from '../auth/session-store.js';
 import type { BackupService } from '../backup/backup-service.js';
@@ -24,6 +25,8 @@ export interface AdminDeps {
   sessions: BoundedSessionStore;
   settings: SettingsService;
   addressBook: AddressBook;
+  /** Fetches the address book's subscriptions over I2P (through the gateway's backend). */
+  subscriptions: SubscriptionUpdater;
   backup: BackupService;
   process: ProcessControl;
   streams: EventStreamHub;

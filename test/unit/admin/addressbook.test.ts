@@ -116,7 +116,7 @@ test('address book API: hosts.txt import counts what it added, kept and refused'
   }
 });
 
-test('address book API: subscriptions are stored and listed; fetching is not available yet', async () => {
+test('address book API: subscriptions are stored and listed; without the LAN gateway fetching is not available', async () => {
   const t = await makeAdmin();
   try {
     const c = new Client(t.admin);
@@ -130,7 +130,7 @@ test('address book API: subscriptions are stored and listed; fetching is not ava
     assert.ok(bad.body.reasons.url);
     const list = await c.get('/api/v1/addressbook/subscriptions');
     assert.deepEqual(list.body.subscriptions.map((s: { url: string }) => s.url), ['http://reg.i2p/hosts.txt']);
-    assert.deepEqual(list.body.fetching, { available: false, reason: 'not available yet' });
+    assert.deepEqual(list.body.fetching, { available: false, reason: 'fetching subscriptions needs the LAN gateway’s way into I2P (gateway.enabled)' });
     const fetch = await c.post('/api/v1/addressbook/subscriptions/fetch');
     assert.equal(fetch.status, 503);
     assert.equal(fetch.body.error, 'not available yet');

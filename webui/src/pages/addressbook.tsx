@@ -1,7 +1,7 @@
 /**
  * The address book: entries (searched, sorted and paged by the server), add and remove, import of
- * hosts.txt text or file, and the subscription URLs (fetching them needs I2P streaming: not
- * available yet, as the API says).
+ * hosts.txt text or file, and the subscription URLs with the result of their last fetch (over I2P
+ * through the LAN gateway; without it, "not available", as the API says).
  */
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, call, isNotAvailable } from '../api.js';
@@ -10,7 +10,7 @@ import { pageQuery, Pager, SortTable, type Column, type SortState } from '../com
 import { Card, ConfirmButton, ErrorNotice, Field, Notice, Value } from '../components/ui.js';
 import { dateTime } from '../format.js';
 import { useAction, useApi } from '../hooks.js';
-import type { AddressBookEntry, ImportResult, Page, Subscription, Subscriptions } from '../types.js';
+import type { AddressBookEntry, ImportResult, Page, Subscription, SubscriptionStatus, Subscriptions } from '../types.js';
 
 const LIMIT = 50;
 
@@ -215,6 +215,16 @@ function Import({ onImported }: { onImported: () => void }) {
   );
 }
 
+function SubscriptionResult({ status }: { status: SubscriptionStatus | undefined }) {
+  if (!status) return <small>not fetched yet</small>;
+  const what = status.result === 'imported' ? 'imported' : status.result === 'not-modified' ? 'unchanged' : 'failed';
+  return (
+    <small class={status.result === 'failed' ? 'bad' : undefined} title={status.detail}>
+      {what} {dateTime(status.lastFetchAt)}: {status.detail}
+    </small>
+  );
+}
+
 function SubscriptionsCard() {
   const subs = useApi<Subscriptions>('/addressbook/subscriptions');
   const [url, setUrl] = useState('');
@@ -229,6 +239,7 @@ function SubscriptionsCard() {
     }
   };
   const fetching = subs.data?.fetching;
+  const statusOf = (id: string) => (fetching !== undefined && !isNotAvailable(fetching) ? fetching.find((f) => f.id === id) : undefined);
   return (
     <Card title="Subscriptions" id="subscriptions">
       <ErrorNotice error={subs.error} />
@@ -240,6 +251,7 @@ function SubscriptionsCard() {
             {subs.data.subscriptions.map((s) => (
               <li key={s.id}>
                 <code>{s.url}</code>{' '}
+                <SubscriptionResult status={statusOf(s.id)} />{' '}
                 <button type="button" class="danger" aria-label={`Remove subscription ${s.url}`} onClick={() => void change.run(() => call('DELETE', `/addressbook/subscriptions/${s.id}`)).then(() => subs.reload())}>
                   Remove
                 </button>
@@ -253,8 +265,12 @@ function SubscriptionsCard() {
           Fetching: <Value v={fetching} />
         </p>
       ) : null}
-      <button type="button" onClick={() => void change.run(() => call('POST', '/addressbook/subscriptions/fetch'))} disabled={change.busy}>
-        Fetch now
+      <button
+        type="button"
+        onClick={() => void change.run(() => call('POST', '/addressbook/subscriptions/fetch')).then(() => subs.reload())}
+        disabled={change.busy || (fetching !== undefined && isNotAvailable(fetching))}
+      >
+        {change.busy ? 'Fetching…' : 'Fetch now'}
       </button>
       <ErrorNotice error={change.error} />
       <form onSubmit={submit} noValidate>
