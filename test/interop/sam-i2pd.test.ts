@@ -15,6 +15,12 @@ import { I2PBackendError } from '../../src/gateway/i2p-backend.js';
 import { createLogger, silentLogger } from '../../src/util/log.js';
 import { NAMED_HOST, SamTestNet, StalledStream, httpGetOver, patternBytes } from './sam-testnet.js';
 import { waitFor } from './testnet.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Destination } from '../../src/data/destination.js';
+import { AddressBook } from '../../src/admin/addressbook/address-book.js';
+import { SubscriptionUpdater } from '../../src/admin/addressbook/subscriptions.js';
 
 const log = process.env.GG_TEST_LOG ? createLogger('debug') : silentLogger();
 /** Enough to span many streaming packets and SAM socket reads. */
@@ -139,6 +145,32 @@ test('(c) connect to a b32 and to a name: an HTTP page through the stream, byte 
   for (const f of [byB32, byName, byDest]) if (f.failures.length) t.diagnostic(`failed attempts: ${f.failures.join('; ')}`);
   assert.ok(byDest.body.equals(expected));
   await waitFor(() => backend.counters.streamsOpen === 0, 5000, 'finished streams to be forgotten');
+});
+
+test('(c2) an address book subscription fetched over I2P from a site behind i2pd: imported, then not modified', { timeout: LEASESET_WAIT_MS + 60_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ggi-subs-'));
+  try {
+    const a = Destination.create(randomBytes(32)).toBase64();
+    const b = Destination.create(randomBytes(32)).toBase64();
+    tn.hostsTxt = `# published by the test\nalpha.i2p=${a}\nbeta.i2p=${b}\n`;
+    const book = await AddressBook.load(dir, log);
+    await book.addSubscription(`http://${NAMED_HOST}/hosts.txt`);
+    await book.addSubscription(`http://${tn.anon.b32}/hosts.txt`);
+    const updater = new SubscriptionUpdater({ book, backend: () => backend, log, timeoutMs: LEASESET_WAIT_MS });
+    const first = await updater.updateAll();
+    t.diagnostic(`first fetch: ${JSON.stringify(first.map((r) => [r.result, r.detail]))} (${elapsed()})`);
+    // Both URLs reach the same file (two server tunnels, one HTTP server): the second adds nothing new.
+    assert.deepEqual(first.map((r) => [r.result, r.added]), [['imported', 2], ['imported', 0]]);
+    assert.equal(book.get('alpha.i2p')?.destination, a);
+    assert.equal(book.get('beta.i2p')?.destination, b);
+    const again = await updater.updateAll();
+    assert.deepEqual(again.map((r) => r.result), ['not-modified', 'not-modified']);
+    // What reached the site through i2pd's HTTP server tunnel: our request, conditional the second time.
+    assert.ok(tn.hostsRequests.some((h) => h['if-none-match'] !== undefined));
+    assert.ok(tn.hostsRequests.every((h) => h['user-agent'] === 'MYOB/6.66 (AN/ON)'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('(d) an unknown name: lookup answers undefined, connect fails with unknown-name', { timeout: 60_000 }, async () => {

@@ -171,9 +171,25 @@ export class SamTestNet {
     fs.rmSync(this.confDir, { recursive: true, force: true });
   }
 
-  /** `GET /bytes/<n>`: n pattern bytes; anything else 404. */
+  /** The request headers of every `GET /hosts.txt`, as the HTTP server saw them (after i2pd's server tunnel). */
+  readonly hostsRequests: http.IncomingHttpHeaders[] = [];
+  /** What `GET /hosts.txt` serves (an address book subscription), with an ETag of its content. */
+  hostsTxt = '';
+
+  /** `GET /bytes/<n>`: n pattern bytes; `GET /hosts.txt` (conditional on If-None-Match); anything else 404. */
   private serve(req: http.IncomingMessage, res: http.ServerResponse): void {
     this.served++;
+    if (req.method === 'GET' && req.url === '/hosts.txt') {
+      this.hostsRequests.push(req.headers);
+      const etag = `"${createHash('sha256').update(this.hostsTxt).digest('hex').slice(0, 16)}"`;
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, { etag }).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', etag, 'content-length': Buffer.byteLength(this.hostsTxt) });
+      res.end(this.hostsTxt);
+      return;
+    }
     const m = /^\/bytes\/(\d{1,9})$/.exec(req.url ?? '');
     if (req.method !== 'GET' || !m || Number(m[1]) > 64 * 1024 * 1024) {
       res.writeHead(404).end();
