@@ -10,7 +10,8 @@
 #   image holds none either.)
 # On the first boot, and on any boot that finds a garlicgate.txt on the boot partition:
 #   - applies the settings of garlicgate.txt (see garlicgate.txt.example beside it): Wi-Fi country,
-#     network and passphrase, LAN interface and address, WAN interface and optional static address;
+#     network and passphrase, LAN interface and address, WAN interface and optional static address,
+#     SSH public keys for root (which opens SSH from the LAN: gateway.lan.ssh);
 #     then deletes the file (it may hold the Wi-Fi passphrase);
 #   - writes the config's [gateway] section (LAN and WAN interfaces and addresses): the firewall unit,
 #     which runs next, generates the systemd-networkd files from it (src/gateway/networkd.ts);
@@ -33,6 +34,7 @@ IFACE_RE='[A-Za-z0-9][A-Za-z0-9_.-]{0,14}'
 OCTET='(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])'
 IPV4_RE="$OCTET(\.$OCTET){3}"
 PREFIX_RE="$IPV4_RE/([89]|[12][0-9]|30)"
+SSH_KEY_RE='(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]{32,1400}={0,3}( [ -~]{1,200})?'
 
 # The current values: the config's [gateway] section.
 ini_get() { # section key
@@ -60,7 +62,7 @@ first_boot=no
 [ -e "$STATE/done" ] || first_boot=yes
 
 # ---- garlicgate.txt ----------------------------------------------------------------------------------
-country=""; wifi_ssid=""; wifi_psk=""; wan_address=""; wan_gateway=""; wan_dns=""
+country=""; wifi_ssid=""; wifi_psk=""; wan_address=""; wan_gateway=""; wan_dns=""; ssh_keys=""
 lan_interface=$(ini_get gateway lan.interface)
 lan_address=$(ini_get gateway lan.address)
 wan_interface=$(ini_get gateway wan.interface)
@@ -86,6 +88,17 @@ if [ -f "$TXT" ]; then
       wan_address) if matches "$PREFIX_RE" "$value"; then wan_address=$value; else warn "wan_address: '$value' is not an IPv4 address with prefix"; fi ;;
       wan_gateway) if matches "$IPV4_RE" "$value"; then wan_gateway=$value; else warn "wan_gateway: '$value' is not an IPv4 address"; fi ;;
       wan_dns) if matches "$IPV4_RE( *, *$IPV4_RE)*" "$value"; then wan_dns=$(printf '%s' "$value" | tr -d ' ' | tr ',' ' '); else warn "wan_dns: '$value' is not a list of IPv4 addresses"; fi ;;
+      ssh_key)
+        # One OpenSSH public key per ssh_key= line, checked by ssh-keygen itself.
+        keyfile=$(mktemp)
+        printf '%s\n' "$value" > "$keyfile"
+        if matches "$SSH_KEY_RE" "$value" && ssh-keygen -l -f "$keyfile" >/dev/null 2>&1; then
+          ssh_keys="$ssh_keys$value
+"
+        else
+          warn "ssh_key: not an OpenSSH public key (ssh-ed25519 AAAA... comment)"
+        fi
+        rm -f "$keyfile" ;;
       *) warn "unknown setting '$key' in garlicgate.txt (see garlicgate.txt.example)" ;;
     esac
   done < "$TXT"
@@ -132,6 +145,15 @@ if [ "$first_boot" = yes ] || [ "$have_txt" = yes ]; then
   ini_set gateway wan.address "$wan_address"
   ini_set gateway wan.gateway "$wan_gateway"
   ini_set gateway wan.dns "$(printf '%s' "$wan_dns" | tr ' ' ',')"
+  # SSH keys for root: then SSH is open from the LAN (keys only: sshd_config.d/garlicgate.conf).
+  if [ -n "$ssh_keys" ]; then
+    install -d -m 0700 /root/.ssh
+    { cat /root/.ssh/authorized_keys 2>/dev/null || true; printf '%s' "$ssh_keys"; } | awk 'NF && !seen[$0]++' > /root/.ssh/authorized_keys.new
+    chmod 0600 /root/.ssh/authorized_keys.new
+    mv /root/.ssh/authorized_keys.new /root/.ssh/authorized_keys
+    ini_set gateway lan.ssh true
+    say "SSH: $(printf '%s' "$ssh_keys" | grep -c .) key(s) for root; SSH from the LAN on"
+  fi
   # The router's own validation (the firewall and DHCP generators refuse what they cannot use).
   if ! problem=$(/usr/bin/garlicgate firewall print 2>&1 >/dev/null) || ! /usr/bin/garlicgate dhcp print >/dev/null 2>&1; then
     warn "these LAN/WAN settings are refused ($problem); keeping the previous ones"

@@ -17,6 +17,8 @@ export interface GatewayConfig {
   /** The LAN-facing interface and the box's address on it, with prefix (`192.168.42.1/24`). */
   'gateway.lan.interface': string;
   'gateway.lan.address': string;
+  /** Accept SSH (TCP 22) from the LAN to the box's LAN address. Off by default: the box is managed from its web page. */
+  'gateway.lan.ssh': boolean;
   /** The uplink interface: only the router's transport ports are open on it. */
   'gateway.wan.interface': string;
   /**
@@ -70,6 +72,7 @@ export function defaultGatewayConfig(): GatewayConfig {
     'gateway.enabled': false,
     'gateway.lan.interface': 'eth0',
     'gateway.lan.address': '192.168.42.1/24',
+    'gateway.lan.ssh': false,
     'gateway.wan.interface': 'wlan0',
     'gateway.wan.address': undefined,
     'gateway.wan.gateway': undefined,
@@ -227,6 +230,7 @@ export const GATEWAY_OPTIONS: Record<keyof GatewayConfig, OptionSpec> = {
   'gateway.lan.interface': { parse: parseInterface, help: 'LAN interface (default eth0)' },
   'gateway.lan.address': { parse: parseLanAddress, help: "the box's LAN address with prefix (default 192.168.42.1/24)" },
   'gateway.wan.interface': { parse: parseInterface, help: 'uplink interface; only the router transport ports are open on it (default wlan0)' },
+  'gateway.lan.ssh': { parse: parseBool, flag: true, help: "accept SSH (TCP 22) from the LAN to the box's LAN address (default false)" },
   'gateway.wan.address': { parse: parseWanAddress, help: "the uplink's static IPv4 address with prefix (default none: DHCP)" },
   'gateway.wan.gateway': { parse: parseOptionalIpv4, help: 'the default gateway with a static wan.address' },
   'gateway.wan.dns': { parse: parseIpv4List, help: 'DNS servers for the box itself on the uplink, comma-separated (default: from DHCP)' },

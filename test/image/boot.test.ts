@@ -42,6 +42,8 @@ let vmOptions: VmOptions;
 let work = '';
 let httpPort = 0;
 let dnsPort = 0;
+let sshPort = 0;
+let sshKey = '';
 const figures: Record<string, unknown> = {};
 let rootPartitionMiB = 0;
 
@@ -120,7 +122,11 @@ before(async () => {
 
   // The owner's settings file on the boot partition.
   const txt = join(work, 'garlicgate.txt');
-  writeFileSync(txt, `# test settings\r\ncountry=de\r\nlan_interface=eth0\r\nlan_address=${BOX}/24\r\nwan_interface=eth1\r\n`);
+  // An SSH key for root: first boot installs it and opens SSH from the LAN (gateway.lan.ssh).
+  sshKey = join(work, 'id_ed25519');
+  sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'boot-test', '-f', sshKey]);
+  const pub = sh('cat', [`${sshKey}.pub`]).trim();
+  writeFileSync(txt, `# test settings\r\ncountry=de\r\nlan_interface=eth0\r\nlan_address=${BOX}/24\r\nwan_interface=eth1\r\nssh_key=${pub}\r\nssh_key=not a key\r\n`);
   sh('mcopy', ['-i', fat, txt, '::/garlicgate.txt']);
   // A package for the owner's update path (installed later in the test, not at boot: the name
   // does not match garlicgate_*.deb until the test renames it).
@@ -131,6 +137,7 @@ before(async () => {
 
   httpPort = await freePort();
   dnsPort = await freePort();
+  sshPort = await freePort();
   vmOptions = {
     dir: work,
     disk,
@@ -143,6 +150,7 @@ before(async () => {
     forwards: [
       { proto: 'tcp', hostPort: httpPort, guestPort: 7070 },
       { proto: 'tcp', hostPort: dnsPort, guestPort: 53 },
+      { proto: 'tcp', hostPort: sshPort, guestPort: 22 },
     ],
   };
   vm = new QemuVm(vmOptions);
@@ -426,6 +434,50 @@ class ApiClient {
     });
   }
 }
+
+test('SSH from the LAN with the key from garlicgate.txt, keys only; closed again when the setting is off', { timeout: 300_000 }, async () => {
+  const v = vm!;
+  const ssh = (extra: string[] = []): { status: number | null; out: string } => {
+    const r = spawnSync('ssh', ['-i', sshKey, '-p', String(sshPort), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=20', ...extra, 'root@127.0.0.1', 'hostname; grep -c . /root/.ssh/authorized_keys'], { encoding: 'utf8', timeout: 60_000 });
+    return { status: r.status, out: `${r.stdout}${r.stderr}` };
+  };
+  let r = ssh();
+  for (let i = 0; i < 5 && r.status !== 0; i++) {
+    await sleep(3_000);
+    r = ssh();
+  }
+  figures.ssh = r.out.trim().split('\n').slice(-3).join(' | ');
+  assert.equal(r.status, 0, r.out);
+  assert.match(r.out, /^garlicgate-[0-9a-f]{4}\n1\n/m, 'our host, one key (the bad line was refused)');
+  const conf = await v.run("grep -E '^ssh\\.?|^lan\\.ssh' /etc/garlicgate/garlicgate.conf; sshd -T 2>/dev/null | grep -E '^(passwordauthentication|permitrootlogin)'; journalctl -b -u garlicgate-firstboot.service -o cat --no-pager | grep -i ssh");
+  assert.match(conf.out, /^lan\.ssh = true$/m);
+  assert.match(conf.out, /^passwordauthentication no$/m);
+  assert.match(conf.out, /^permitrootlogin without-password$|^permitrootlogin prohibit-password$/m);
+  assert.match(conf.out, /ssh_key: not an OpenSSH public key/);
+  // Without a key: refused (no password logins).
+  const nokey = spawnSync('ssh', ['-p', String(sshPort), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'PubkeyAuthentication=no', '-o', 'ConnectTimeout=20', 'root@127.0.0.1', 'true'], { encoding: 'utf8', timeout: 60_000 });
+  assert.notEqual(nokey.status, 0);
+  assert.match(nokey.stderr, /Permission denied/);
+  // The setting off (through the admin UI, confirmed): the firewall closes port 22 to the LAN.
+  const api = new ApiClient(httpPort, `${BOX}:7070`);
+  await api.logIn('appliance test password');
+  const put = await api.call('PUT', '/api/v1/settings', { changes: { 'gateway.lan.ssh': false }, rollbackSeconds: 60 });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  assert.equal((await api.call('POST', '/api/v1/settings/confirm', { id: put.body.pending.id })).body.result, 'confirmed');
+  const closed = ssh(['-o', 'ConnectTimeout=10']);
+  assert.notEqual(closed.status, 0, closed.out);
+  const rules = await v.run("iptables -S INPUT | grep -c -- '--dport 22 ' || true");
+  assert.equal(rules.out.trim(), '0');
+  // And on again, for the tests after this one.
+  const back = await api.call('PUT', '/api/v1/settings', { changes: { 'gateway.lan.ssh': true }, rollbackSeconds: 60 });
+  assert.equal((await api.call('POST', '/api/v1/settings/confirm', { id: back.body.pending.id })).body.result, 'confirmed');
+  let again = ssh();
+  for (let i = 0; i < 5 && again.status !== 0; i++) {
+    await sleep(3_000);
+    again = ssh();
+  }
+  assert.equal(again.status, 0, again.out);
+});
 
 test("the owner's update: a .deb on the boot partition is installed; keys and settings survive, the router restarts", { timeout: 900_000 }, async () => {
   const v = vm!;

@@ -20,6 +20,7 @@ const EXPECTS: Record<SettingKey, string> = {
   floodfill: 'true or false',
   'gateway.lan.interface': 'an interface name, e.g. "eth0"',
   'gateway.lan.address': 'the box’s LAN address with prefix, e.g. "192.168.42.1/24"',
+  'gateway.lan.ssh': 'true or false (SSH, TCP 22, from the LAN; the box has no password login: keys only)',
   'gateway.wan.interface': 'an interface name, e.g. "wlan0"',
   'gateway.virtualrange': 'an IPv4 range /8–/24, e.g. "10.191.0.0/16"',
   'gateway.mode': '"i2p" or "outproxy" (outproxy on/off)',

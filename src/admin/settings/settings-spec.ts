@@ -20,6 +20,7 @@ export const SETTINGS = {
   floodfill: 'restart',
   'gateway.lan.interface': 'network',
   'gateway.lan.address': 'network',
+  'gateway.lan.ssh': 'network',
   'gateway.wan.interface': 'network',
   'gateway.virtualrange': 'network',
   'gateway.mode': 'network',

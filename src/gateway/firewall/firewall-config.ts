@@ -43,8 +43,13 @@ export interface FirewallConfig {
   dhcp: boolean;
   /** The admin web UI port, reachable from the LAN on the LAN address; undefined = not reachable. */
   adminPort: number | undefined;
+  /** SSH from the LAN to the LAN address (TCP 22, gateway.lan.ssh); absent or false = refused like any other port. */
+  ssh?: boolean;
   transport: TransportPorts;
 }
+
+/** SSH's port: sshd is Debian's, on its default port. */
+export const SSH_PORT = 22;
 
 /**
  * Stricter than the option parser: no `+` (an iptables wildcard), no `@`, no `!`, no spaces, and never
@@ -123,11 +128,14 @@ export function validateFirewallConfig(c: FirewallConfig): FirewallConfig {
   if (adminPort !== undefined && (adminPort === dnsPort || adminPort === proxyPort)) {
     throw new FirewallConfigError(`the admin UI port ${adminPort} is also the DNS or transparent proxy port`);
   }
+  if (c.ssh !== undefined && typeof c.ssh !== 'boolean') throw new FirewallConfigError('ssh: expected true or false');
+  const ssh = c.ssh === true;
+  if (ssh && (SSH_PORT === dnsPort || SSH_PORT === proxyPort || SSH_PORT === adminPort)) throw new FirewallConfigError(`SSH's port ${SSH_PORT} is also the DNS, transparent proxy or admin UI port`);
   const tcp = checkPorts(c.transport?.tcp, 'transport TCP ports');
   const udp = checkPorts(c.transport?.udp, 'transport UDP ports');
   // The WAN must never reach the LAN-only listeners.
   for (const p of [...tcp, ...udp]) {
-    if (p === dnsPort || p === proxyPort || p === adminPort) throw new FirewallConfigError(`transport port ${p} is also a LAN service port (DNS, proxy or admin UI); the WAN would reach it`);
+    if (p === dnsPort || p === proxyPort || p === adminPort || (ssh && p === SSH_PORT)) throw new FirewallConfigError(`transport port ${p} is also a LAN service port (DNS, proxy, admin UI or SSH); the WAN would reach it`);
   }
   return {
     lan: { interface: lanInterface, address: lanAddress, bits: lanBits },
@@ -138,6 +146,7 @@ export function validateFirewallConfig(c: FirewallConfig): FirewallConfig {
     proxyPort,
     dhcp: c.dhcp,
     adminPort,
+    ssh,
     transport: { tcp, udp },
   };
 }
@@ -145,7 +154,8 @@ export function validateFirewallConfig(c: FirewallConfig): FirewallConfig {
 /** Short fingerprint of the (validated) config, written into the documents' header. */
 export function firewallConfigHash(c: FirewallConfig): string {
   const v = validateFirewallConfig(c);
-  const canonical = JSON.stringify([v.lan, v.wan, v.virtualRange, v.mode, v.dnsPort, v.proxyPort, v.dhcp, v.adminPort ?? null, v.transport]);
+  // SSH joins only when on, so the fingerprint of every config without it stays what it was.
+  const canonical = JSON.stringify([v.lan, v.wan, v.virtualRange, v.mode, v.dnsPort, v.proxyPort, v.dhcp, v.adminPort ?? null, v.transport, ...(v.ssh ? ['ssh'] : [])]);
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
@@ -173,6 +183,7 @@ export function firewallConfigFrom(config: RouterConfig, transport: TransportPor
     proxyPort: config['gateway.proxy.port'],
     dhcp: config['gateway.dhcp.enabled'],
     adminPort: adminReachable ? config['http.port'] : undefined,
+    ssh: config['gateway.lan.ssh'],
     transport,
   });
 }

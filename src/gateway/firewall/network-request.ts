@@ -23,6 +23,7 @@ import { ConfigError } from '../../config/option-spec.js';
 export const NETWORK_SETTING_KEYS = [
   'gateway.lan.interface',
   'gateway.lan.address',
+  'gateway.lan.ssh',
   'gateway.wan.interface',
   'gateway.virtualrange',
   'gateway.mode',

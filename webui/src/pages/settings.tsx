@@ -19,6 +19,7 @@ const LABELS: Record<string, string> = {
   floodfill: 'Floodfill',
   'gateway.lan.interface': 'LAN interface',
   'gateway.lan.address': 'LAN address',
+  'gateway.lan.ssh': 'SSH from the LAN',
   'gateway.wan.interface': 'WAN interface',
   'gateway.virtualrange': 'Virtual range for .i2p names',
   'gateway.mode': 'Outproxy',

@@ -238,9 +238,23 @@ test('firewall ruleset: built from the router config (gateway.*, http.*, the tra
     proxyPort: 5301,
     dhcp: false,
     adminPort: 8080,
+    ssh: false,
     transport: { tcp: [12345], udp: [] },
   });
   // The admin UI on 127.0.0.1 (i2pd's default) is not reachable from the LAN: no port opened.
   assert.equal(firewallConfigFrom(loadConfig([], '/h').config, { tcp: [], udp: [] }).adminPort, undefined);
   assert.equal(firewallConfigFrom(loadConfig(['--http.address=0.0.0.0'], '/h').config, { tcp: [], udp: [] }).adminPort, 7070);
+});
+
+test('firewall ruleset: SSH from the LAN only when gateway.lan.ssh; the fingerprint of configs without it unchanged', () => {
+  const off = generateFirewall(sampleConfig());
+  assert.ok(!/--dport 22 /.test(off.ipv4), 'no SSH by default');
+  const on = generateFirewall(sampleConfig({ ssh: true }));
+  assert.match(on.ipv4, /^-A INPUT -d 192\.168\.42\.1\/32 -i eth0 -p tcp -m tcp --dport 22 -j ACCEPT$/m);
+  assert.ok(!/--dport 22 /.test(on.ipv6), 'IPv6 stays closed on the LAN');
+  assert.notEqual(on.hash, off.hash);
+  assert.equal(generateFirewall(sampleConfig({ ssh: false })).hash, off.hash);
+  assert.throws(() => generateFirewall(sampleConfig({ ssh: true, transport: { tcp: [22], udp: [] } })), /LAN service port/);
+  const { config } = loadConfig(['--gateway.lan.ssh=true'], '/h');
+  assert.equal(firewallConfigFrom(config, { tcp: [], udp: [] }).ssh, true);
 });
