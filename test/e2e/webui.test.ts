@@ -93,7 +93,8 @@ test('first run: the page asks for a password, shows the server’s refusal, the
   assert.equal(await text('#protection-title'), '✖ LAN not protected');
   const reasons = await page.locator('.protection .reasons li').allTextContents();
   assert.ok(reasons.some((r) => /DNS server: not available yet/.test(r)), reasons.join('; '));
-  assert.equal(await fact('router', 'Clock skew').textContent(), 'not available yet');
+  // Measured from peers' handshake timestamps: this lone router has too few of them.
+  assert.match((await fact('router', 'Clock skew').textContent()) ?? '', /^not measured yet: [0-4] of 5 peer handshakes$/);
   assert.equal(await fact('router', 'Tested by peers').textContent(), 'not available yet');
   assert.equal(await text('#lan-clients p'), 'not available yet');
   assert.ok((await page.locator('.graph canvas').count()) > 0, 'the bandwidth graph is drawn');
@@ -241,7 +242,7 @@ test('address book: add (and a refusal with its reason), QR code, import, subscr
   await page.getByRole('button', { name: 'Add subscription' }).click();
   await page.locator('#subscriptions li').getByText('http://reg.i2p/hosts.txt').waitFor();
   // This box runs no LAN gateway, so it has no way into I2P: fetching says so and cannot be asked for.
-  await page.locator('#subscriptions .notice-na').waitFor();
+  await page.locator('#subscriptions .na').filter({ hasText: 'needs the LAN gateway' }).waitFor();
   assert.equal(await page.getByRole('button', { name: 'Fetch now' }).isDisabled(), true);
   await page.locator('#subscriptions li').getByText('not fetched yet').waitFor();
   await page.getByLabel('Search').fill('foo');
