@@ -7,6 +7,7 @@
 import type { DashboardHistory, DashboardSnapshot } from '../../src/admin/dashboard.js';
 import type { AdminNetDbSummary, AdminPeer, AdminTransitTunnel, AdminTunnel, AdminTunnelCounts } from '../../src/admin/router-view.js';
 import type { AddressBookEntry, ImportResult, Subscription } from '../../src/admin/addressbook/address-book.js';
+import type { SubscriptionStatus } from '../../src/admin/addressbook/subscriptions.js';
 import type { BackupListing } from '../../src/admin/backup/backup-service.js';
 import type { SettingsView, SettingView, ApplyResult } from '../../src/admin/settings/settings-service.js';
 import type { TransactionOutcome } from '../../src/admin/settings/transaction.js';
@@ -15,7 +16,7 @@ import type { Maybe } from '../../src/admin/not-available.js';
 
 export type { BandwidthPoint } from '../../src/admin/dashboard.js';
 export type { ComponentStatus } from '../../src/admin/gateway-status.js';
-export type { AddressBookEntry, BackupListing, ImportResult, Subscription };
+export type { AddressBookEntry, BackupListing, ImportResult, Subscription, SubscriptionStatus };
 export type { SettingKind, SettingValue } from '../../src/admin/settings/settings-spec.js';
 
 export type TunnelCounts = AdminTunnelCounts;
@@ -56,16 +57,6 @@ export interface Tunnels {
   counts: AdminTunnelCounts;
   exploratory: OwnTunnel[];
   client: Maybe<unknown>;
-}
-
-/** The last fetch of one subscription (src/admin/addressbook/subscriptions.ts). */
-export interface SubscriptionStatus {
-  id: string;
-  url: string;
-  lastFetchAt: number;
-  result: 'imported' | 'not-modified' | 'failed';
-  detail: string;
-  added?: number;
 }
 
 export interface Subscriptions {
