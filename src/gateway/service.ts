@@ -28,6 +28,16 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
+/**
+ * Why a listener on `actual` cannot get the LAN's traffic, which the firewall sends to `configured`;
+ * undefined when they agree (or there is no listener to judge).
+ */
+export function listenerPortProblem(what: string, actual: number | undefined, configured: number, option: string, unit: string): string | undefined {
+  // Port 0: any port (tests bind that way; no firewall points anywhere then).
+  if (actual === undefined || configured === 0 || actual === configured) return undefined;
+  return `the ${what} listens on port ${actual} (passed by ${unit}) but the firewall sends the LAN to ${option} = ${configured}: set the same port in both`;
+}
+
 export async function startGatewayService(config: RouterConfig, log: Logger): Promise<RunningGateway> {
   const glog = log.child({ sub: 'gateway' });
   const backend = new SamStreamBackend(samBackendOptions(config, glog.child({ part: 'sam' })));
@@ -62,15 +72,26 @@ export async function startGatewayService(config: RouterConfig, log: Logger): Pr
   readLeases();
   const leaseTimer = setInterval(readLeases, 30_000);
   leaseTimer.unref();
-  const serving = (what: string, up: () => boolean): (() => ComponentStatus) => () =>
-    running && up() ? { state: 'ok', detail: `${what} serving`, checkedAt: Date.now() } : { state: 'failed', detail: `${what} stopped`, checkedAt: Date.now() };
+  // The firewall sends the LAN's DNS and proxied TCP to the configured ports; a listener passed by a
+  // socket unit on another port (a port changed in the config but not in the unit) gets nothing.
+  const dnsPort = (): number | undefined => gateway.dns.addresses().udp?.port;
+  const proxyPort = (): number | undefined => gateway.proxy.address()?.port;
+  for (const problem of [listenerPortProblem('DNS server', dnsPort(), config['gateway.dns.port'], 'gateway.dns.port', 'garlicgate-dns-udp.socket'), listenerPortProblem('transparent proxy', proxyPort(), config['gateway.proxy.port'], 'gateway.proxy.port', 'garlicgate-proxy.socket')]) {
+    if (problem) glog.error({ problem }, 'LAN gateway listener on the wrong port');
+  }
+  const serving = (what: string, port: () => number | undefined, configured: number, option: string, unit: string): (() => ComponentStatus) => () => {
+    const p = port();
+    if (!running || p === undefined) return { state: 'failed', detail: `${what} stopped`, checkedAt: Date.now() };
+    const problem = listenerPortProblem(what, p, configured, option, unit);
+    return problem ? { state: 'failed', detail: problem, checkedAt: Date.now() } : { state: 'ok', detail: `${what} serving`, checkedAt: Date.now() };
+  };
   return {
     gateway,
     backend,
     hiddenServices,
     status: {
-      dns: serving('DNS server', () => gateway.dns.addresses().udp !== undefined),
-      proxy: serving('transparent proxy', () => gateway.proxy.address() !== undefined),
+      dns: serving('DNS server', dnsPort, config['gateway.dns.port'], 'gateway.dns.port', 'garlicgate-dns-udp.socket'),
+      proxy: serving('transparent proxy', proxyPort, config['gateway.proxy.port'], 'gateway.proxy.port', 'garlicgate-proxy.socket'),
       backend: () => backend,
       lanClients: () => gateway.lanClients.list(Date.now()),
     },

@@ -12,6 +12,7 @@ import { Gateway, type GatewaySettings } from '../../../src/gateway/gateway.js';
 import { silentLogger } from '../../../src/util/log.js';
 import { LocalTcpTestBackend } from '../../helpers/local-tcp-test-backend.js';
 import { startGatewayProcess } from '../../helpers/gateway-process.js';
+import { listenerPortProblem } from '../../../src/gateway/service.js';
 import { TEST_PAGE } from '../../helpers/gateway-test-main.js';
 
 /** Loopback stands in for the LAN: every 127.78.x.y is local, so the range is reachable untransparently. */
@@ -112,4 +113,14 @@ test('Gateway: adopts sockets passed the systemd way (LISTEN_FDS, names proxy / 
     const stats = await gw.stop();
     assert.ok(stats, 'the process stopped cleanly and reported its counters');
   }
+});
+
+test('a listener passed by a socket unit on another port than the config says is reported, with the fix', () => {
+  assert.equal(listenerPortProblem('transparent proxy', 7040, 7040, 'gateway.proxy.port', 'garlicgate-proxy.socket'), undefined);
+  assert.equal(listenerPortProblem('transparent proxy', undefined, 7040, 'gateway.proxy.port', 'garlicgate-proxy.socket'), undefined);
+  assert.equal(listenerPortProblem('DNS server', 40000, 0, 'gateway.dns.port', 'garlicgate-dns-udp.socket'), undefined, 'port 0: any');
+  assert.equal(
+    listenerPortProblem('transparent proxy', 7040, 7041, 'gateway.proxy.port', 'garlicgate-proxy.socket'),
+    'the transparent proxy listens on port 7040 (passed by garlicgate-proxy.socket) but the firewall sends the LAN to gateway.proxy.port = 7041: set the same port in both',
+  );
 });
