@@ -10,7 +10,7 @@
  */
 import type { RouterConfig } from '../config/options.js';
 import type { I2PStreamBackend } from '../gateway/i2p-backend.js';
-import { checkFirewall } from '../gateway/firewall/apply.js';
+import { checkFirewall, describeFirewallDiffs } from '../gateway/firewall/apply.js';
 import type { CommandRunner } from '../gateway/firewall/command-runner.js';
 import { planFromConfig } from '../gateway/firewall/command.js';
 import { readFirewallReport, STATUS_FILE, type FirewallReport } from '../gateway/firewall/firewall-report.js';
@@ -137,14 +137,13 @@ export class FirewallMonitor {
       const plan = await planFromConfig(config, { stdout: () => undefined, stderr: (t) => void notes.push(t.trim()) });
       if (this.opts.reports) {
         this.status = await this.fromReport(plan.hash, this.opts.reports);
-        if (this.status.state !== 'ok') this.opts.log.debug({ status: this.status, notes }, 'firewall check');
-        return;
+      } else {
+        const diffs = await checkFirewall(plan, this.opts.runner);
+        this.status =
+          diffs.length === 0
+            ? { state: 'ok', detail: `the loaded rules match the config (${plan.hash})`, checkedAt: this.now() }
+            : { state: 'failed', detail: describeFirewallDiffs(diffs), checkedAt: this.now() };
       }
-      const diffs = await checkFirewall(plan, this.opts.runner);
-      this.status =
-        diffs.length === 0
-          ? { state: 'ok', detail: `the loaded rules match the config (${plan.hash})`, checkedAt: this.now() }
-          : { state: 'failed', detail: `the loaded rules differ from the config: ${diffs.slice(0, 5).join('; ')}${diffs.length > 5 ? ` (+${diffs.length - 5} more)` : ''}`, checkedAt: this.now() };
     } catch (e) {
       this.status = { state: 'unknown', detail: `could not check the firewall: ${(e as Error).message}`, checkedAt: this.now() };
     }

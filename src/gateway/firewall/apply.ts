@@ -118,6 +118,11 @@ async function routePresent(runner: CommandRunner, r: LocalRoute): Promise<boole
 
 const rulePhrase = (family: 4 | 6, args: readonly string[]): string => `ip -${family} rule ${args.join(' ')}`;
 
+/** checkFirewall's differences in one line: the first five, and how many more. */
+export function describeFirewallDiffs(diffs: readonly string[]): string {
+  return `the loaded rules differ from the config: ${diffs.slice(0, 5).join('; ')}${diffs.length > 5 ? ` (+${diffs.length - 5} more)` : ''}`;
+}
+
 /** Differences between the kernel's state and the plan; empty when everything matches. */
 export async function checkFirewall(plan: FirewallPlan, runner: CommandRunner): Promise<string[]> {
   const diffs: string[] = [];

@@ -7,7 +7,7 @@
  */
 import type { RouterConfig } from '../../config/options.js';
 import { readRouterState, RouterStateError } from '../../router/router-state.js';
-import { applyFirewall, checkFirewall, FirewallApplyError } from './apply.js';
+import { applyFirewall, checkFirewall, describeFirewallDiffs, FirewallApplyError } from './apply.js';
 import { systemRunner, type CommandRunner } from './command-runner.js';
 import { FirewallConfigError, firewallConfigFrom, type TransportPorts } from './firewall-config.js';
 import { generateFirewall, type FirewallPlan } from './ruleset.js';
@@ -200,7 +200,7 @@ export async function firewallCommand(args: readonly string[], config: RouterCon
     out.stdout(`garlicgate firewall: the loaded rules match the config (${plan.hash})\n`);
     return written ? 0 : 1;
   }
-  await report({ result: 'failed', planHash: plan.hash, detail: `the loaded rules differ from the config: ${diffs.slice(0, 5).join('; ')}${diffs.length > 5 ? ` (+${diffs.length - 5} more)` : ''}` });
+  await report({ result: 'failed', planHash: plan.hash, detail: describeFirewallDiffs(diffs) });
   out.stdout(`garlicgate firewall: the loaded rules do NOT match the config (${plan.hash}):\n${diffs.map((d) => `  ${d}\n`).join('')}`);
   return 1;
 }
