@@ -12,7 +12,7 @@ import type { RouterConfig } from '../../config/options.js';
 import { ConfigError } from '../../config/option-spec.js';
 import type { CommandOutput } from '../firewall/command.js';
 import { dnsmasqConfig } from './dnsmasq-config.js';
-import { configWithRequest, NetworkRequestError, readNetworkRequest } from '../firewall/network-request.js';
+import { configWithRequestFile } from '../firewall/network-request.js';
 
 export const DHCP_USAGE = [
   '  garlicgate dhcp print [LEASEFILE] [request=FILE]',
@@ -39,16 +39,8 @@ export async function dhcpCommand(args: readonly string[], config: RouterConfig,
   }
   // As the firewall: the admin UI's pending network settings (LAN address) on top of the config; a
   // request that is not valid is ignored with a note (the config file alone is what was confirmed).
-  let effective = config;
-  if (requestFile !== undefined) {
-    try {
-      const request = await readNetworkRequest(requestFile);
-      if (request) effective = configWithRequest(config, request);
-    } catch (e) {
-      if (!(e instanceof NetworkRequestError)) throw e;
-      out.stderr(`garlicgate dhcp: the network request is refused, using the config file alone: ${e.message}\n`);
-    }
-  }
+  const { config: effective, refused } = requestFile === undefined ? { config } : await configWithRequestFile(config, requestFile);
+  if (refused !== undefined) out.stderr(`garlicgate dhcp: the network request is refused, using the config file alone: ${refused}\n`);
   try {
     out.stdout(dnsmasqConfig(effective, { leaseFile: leaseFile ?? leaseFileOf(config) }));
   } catch (e) {

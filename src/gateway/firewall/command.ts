@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { networkdFiles, writeNetworkdFiles } from '../networkd.js';
 import { writeFirewallReport, type FirewallReport } from './firewall-report.js';
-import { configWithRequest, NetworkRequestError, readNetworkRequest, type NetworkRequest } from './network-request.js';
+import { configWithRequestFile } from './network-request.js';
 
 export const FIREWALL_SUBCOMMANDS = ['print', 'apply', 'check'] as const;
 
@@ -115,18 +115,8 @@ export async function firewallCommand(args: readonly string[], config: RouterCon
   // The unprivileged router's pending network settings (admin UI), on top of the config file. A
   // request that is not valid is refused and the config file alone is used: the box stays in the
   // state its owner confirmed.
-  let request: NetworkRequest | undefined;
-  let requestRefused: string | undefined;
-  if (requestFile !== undefined) {
-    try {
-      request = await readNetworkRequest(requestFile);
-    } catch (e) {
-      if (!(e instanceof NetworkRequestError)) throw e;
-      requestRefused = e.message;
-      out.stderr(`garlicgate firewall: the network request is refused, using the config file alone: ${e.message}\n`);
-    }
-  }
-  const effective = request ? configWithRequest(config, request) : config;
+  const { config: effective, request, refused: requestRefused } = requestFile === undefined ? { config } : await configWithRequestFile(config, requestFile);
+  if (requestRefused !== undefined) out.stderr(`garlicgate firewall: the network request is refused, using the config file alone: ${requestRefused}\n`);
   const kind = sub === 'apply' ? 'apply' : 'check';
   const report = async (r: Omit<FirewallReport, 'kind' | 'at' | 'requestId' | 'requestRefused'>): Promise<boolean> => {
     if (statusDir === undefined || sub === 'print') return true;

@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-file.js';
-import { NetworkRequestError, readUntrustedFile } from './network-request.js';
+import { BoundedFileError, readBoundedFile } from '../../util/bounded-file.js';
 
 export interface FirewallReport {
   kind: 'apply' | 'check';
@@ -84,12 +84,12 @@ export async function writeFirewallReport(dir: string, r: FirewallReport): Promi
 
 /** The report in `path`; undefined when there is none. Throws FirewallReportError for a bad one. */
 export async function readFirewallReport(path: string): Promise<FirewallReport | undefined> {
-  let text: string | undefined;
+  let bytes: Buffer | undefined;
   try {
-    text = await readUntrustedFile(path, MAX_REPORT_BYTES);
+    bytes = await readBoundedFile(path, MAX_REPORT_BYTES, { noFollow: true });
   } catch (e) {
-    if (e instanceof NetworkRequestError) throw new FirewallReportError(e.message);
+    if (e instanceof BoundedFileError) throw new FirewallReportError(e.message);
     throw e;
   }
-  return text === undefined ? undefined : decodeFirewallReport(text);
+  return bytes === undefined ? undefined : decodeFirewallReport(bytes.toString('utf8'));
 }

@@ -14,10 +14,9 @@
  * settings can be requested, each value goes through its option's own parser, the file is opened
  * without following symbolic links, must be a regular file and is read up to a small bound.
  */
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { OPTIONS, type RouterConfig } from '../../config/options.js';
 import { ConfigError } from '../../config/option-spec.js';
+import { BoundedFileError, readBoundedFile } from '../../util/bounded-file.js';
 
 /** The settings a request may carry: those the firewall (and the LAN's addressing) is made from. */
 export const NETWORK_SETTING_KEYS = [
@@ -116,40 +115,30 @@ export function configWithRequest(config: RouterConfig, r: NetworkRequest): Rout
 }
 
 /**
- * Reads a file the unprivileged side wrote: refuses a symbolic link (O_NOFOLLOW), anything but a
- * regular file (a FIFO would block: O_NONBLOCK) and more than `maxBytes`. Undefined when it does
- * not exist. Throws NetworkRequestError.
+ * The request in `path`, or undefined when there is none. The unprivileged side wrote it and root
+ * reads it: no symbolic link, a regular file, at most MAX_REQUEST_BYTES. Throws NetworkRequestError.
  */
-export async function readUntrustedFile(path: string, maxBytes: number): Promise<string | undefined> {
-  let fh;
+export async function readNetworkRequest(path: string): Promise<NetworkRequest | undefined> {
+  let bytes: Buffer | undefined;
   try {
-    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    bytes = await readBoundedFile(path, MAX_REQUEST_BYTES, { noFollow: true });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    if (code === 'ELOOP') throw new NetworkRequestError(`${path} is a symbolic link: refused`);
-    throw new NetworkRequestError(`cannot open ${path}: ${code ?? (e as Error).message}`);
+    if (e instanceof BoundedFileError) throw new NetworkRequestError(e.message);
+    throw e;
   }
-  try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw new NetworkRequestError(`${path} is not a regular file: refused`);
-    if (st.size > maxBytes) throw new NetworkRequestError(`${path} is larger than ${maxBytes} bytes: refused`);
-    const buf = Buffer.alloc(maxBytes + 1);
-    let len = 0;
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, len, buf.length - len, len);
-      if (bytesRead === 0) break;
-      len += bytesRead;
-      if (len > maxBytes) throw new NetworkRequestError(`${path} is larger than ${maxBytes} bytes: refused`);
-    }
-    return buf.subarray(0, len).toString('utf8');
-  } finally {
-    await fh.close();
-  }
+  return bytes === undefined ? undefined : decodeNetworkRequest(bytes.toString('utf8'));
 }
 
-/** The request in `path`, or undefined when there is none. Throws NetworkRequestError for a bad one. */
-export async function readNetworkRequest(path: string): Promise<NetworkRequest | undefined> {
-  const text = await readUntrustedFile(path, MAX_REQUEST_BYTES);
-  return text === undefined ? undefined : decodeNetworkRequest(text);
+/**
+ * `config` with the request in `requestFile` on top, as root's commands use it: a request that is
+ * not valid is refused (`refused` says why) and the config file alone is what is in effect.
+ */
+export async function configWithRequestFile(config: RouterConfig, requestFile: string): Promise<{ config: RouterConfig; request?: NetworkRequest; refused?: string }> {
+  try {
+    const request = await readNetworkRequest(requestFile);
+    return request ? { config: configWithRequest(config, request), request } : { config };
+  } catch (e) {
+    if (e instanceof NetworkRequestError) return { config, refused: e.message };
+    throw e;
+  }
 }

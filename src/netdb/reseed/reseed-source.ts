@@ -10,7 +10,7 @@
  * Nothing from a source is returned unless the whole file passed its checks: the caller gets
  * either verified RouterInfos or a typed error, never a partial result of a refused file.
  */
-import { open } from 'node:fs/promises';
+import { BoundedFileError, readBoundedFile } from '../../util/bounded-file.js';
 import type { RouterInfo } from '../../data/router-info.js';
 import type { Logger } from '../../util/log.js';
 import { DEFAULT_MAX_REDIRECTS, httpsGet, parseHttpsUrl } from './https-fetch.js';
@@ -114,22 +114,15 @@ function sniffKind(buf: Buffer, path: string): 'su3' | 'zip' {
 
 /** Reads a file of at most `maxBytes` without trusting its size (it may grow while we read). */
 async function readBounded(path: string, maxBytes: number): Promise<Buffer> {
-  let fh;
+  let buf: Buffer | undefined;
   try {
-    fh = await open(path, 'r');
+    buf = await readBoundedFile(path, maxBytes);
   } catch (e) {
-    throw new ReseedFailure('unreadable', `cannot open reseed file ${path}: ${(e as Error).message}`);
+    if (!(e instanceof BoundedFileError)) throw e;
+    throw new ReseedFailure(e.problem === 'too-large' ? 'file-too-large' : 'unreadable', `reseed file: ${e.message}`);
   }
-  try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw new ReseedFailure('unreadable', `${path} is not a regular file`);
-    if (st.size > maxBytes) throw new ReseedFailure('file-too-large', `${path} has ${st.size} bytes, more than ${maxBytes}`);
-    const buf = Buffer.alloc(st.size);
-    const { bytesRead } = await fh.read(buf, 0, st.size, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
+  if (buf === undefined) throw new ReseedFailure('unreadable', `cannot open reseed file ${path}: it does not exist`);
+  return buf;
 }
 
 /** Reseeds from a local .su3 (`--reseed.file`) or .zip (`--reseed.zipfile`). */
