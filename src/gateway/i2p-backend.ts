@@ -25,6 +25,12 @@ export class I2PBackendError extends Error {
   }
 }
 
+/**
+ * The User-Agent every I2P HTTP proxy sends (i2pd and Java I2P rewrite it to this): our own HTTP
+ * requests into I2P (subscriptions, "test an I2P site") send it too, so a site learns nothing of the box.
+ */
+export const I2P_HTTP_USER_AGENT = 'MYOB/6.66 (AN/ON)';
+
 export interface I2PStreamBackend {
   /**
    * The destination (I2P base64) for an `.i2p` name — an address-book name or a `.b32.i2p` — or

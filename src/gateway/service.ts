@@ -74,24 +74,27 @@ export async function startGatewayService(config: RouterConfig, log: Logger): Pr
   leaseTimer.unref();
   // The firewall sends the LAN's DNS and proxied TCP to the configured ports; a listener passed by a
   // socket unit on another port (a port changed in the config but not in the unit) gets nothing.
-  const dnsPort = (): number | undefined => gateway.dns.addresses().udp?.port;
-  const proxyPort = (): number | undefined => gateway.proxy.address()?.port;
-  for (const problem of [listenerPortProblem('DNS server', dnsPort(), config['gateway.dns.port'], 'gateway.dns.port', 'garlicgate-dns-udp.socket'), listenerPortProblem('transparent proxy', proxyPort(), config['gateway.proxy.port'], 'gateway.proxy.port', 'garlicgate-proxy.socket')]) {
+  const listeners = {
+    dns: { what: 'DNS server', port: () => gateway.dns.addresses().udp?.port, option: 'gateway.dns.port', unit: 'garlicgate-dns-udp.socket' },
+    proxy: { what: 'transparent proxy', port: () => gateway.proxy.address()?.port, option: 'gateway.proxy.port', unit: 'garlicgate-proxy.socket' },
+  } as const;
+  const portProblem = (l: (typeof listeners)[keyof typeof listeners]): string | undefined => listenerPortProblem(l.what, l.port(), config[l.option], l.option, l.unit);
+  for (const l of Object.values(listeners)) {
+    const problem = portProblem(l);
     if (problem) glog.error({ problem }, 'LAN gateway listener on the wrong port');
   }
-  const serving = (what: string, port: () => number | undefined, configured: number, option: string, unit: string): (() => ComponentStatus) => () => {
-    const p = port();
-    if (!running || p === undefined) return { state: 'failed', detail: `${what} stopped`, checkedAt: Date.now() };
-    const problem = listenerPortProblem(what, p, configured, option, unit);
-    return problem ? { state: 'failed', detail: problem, checkedAt: Date.now() } : { state: 'ok', detail: `${what} serving`, checkedAt: Date.now() };
+  const serving = (l: (typeof listeners)[keyof typeof listeners]): (() => ComponentStatus) => () => {
+    if (!running || l.port() === undefined) return { state: 'failed', detail: `${l.what} stopped`, checkedAt: Date.now() };
+    const problem = portProblem(l);
+    return problem ? { state: 'failed', detail: problem, checkedAt: Date.now() } : { state: 'ok', detail: `${l.what} serving`, checkedAt: Date.now() };
   };
   return {
     gateway,
     backend,
     hiddenServices,
     status: {
-      dns: serving('DNS server', dnsPort, config['gateway.dns.port'], 'gateway.dns.port', 'garlicgate-dns-udp.socket'),
-      proxy: serving('transparent proxy', proxyPort, config['gateway.proxy.port'], 'gateway.proxy.port', 'garlicgate-proxy.socket'),
+      dns: serving(listeners.dns),
+      proxy: serving(listeners.proxy),
       backend: () => backend,
       lanClients: () => gateway.lanClients.list(Date.now()),
     },

@@ -7,7 +7,7 @@
  * again every 12 hours; the owner can ask for a fetch at any time.
  */
 import type { Duplex } from 'node:stream';
-import { I2PBackendError, type I2PStreamBackend } from '../../gateway/i2p-backend.js';
+import { I2P_HTTP_USER_AGENT, I2PBackendError, type I2PStreamBackend } from '../../gateway/i2p-backend.js';
 import type { Logger } from '../../util/log.js';
 import type { AddressBook, Subscription } from './address-book.js';
 import { HttpResponseError, HttpResponseReader, type HttpResponse } from './http-response.js';
@@ -70,8 +70,8 @@ export async function fetchOverI2P(backend: I2PStreamBackend, url: string, valid
     stream.on('error', (e: Error) => finish(() => {
       throw new I2PBackendError('unreachable', e.message);
     }));
-    // HTTP/1.0: no chunked coding comes back; the user agent every I2P HTTP proxy sends.
-    const lines = [`GET ${u.pathname}${u.search} HTTP/1.0`, `Host: ${host}`, 'User-Agent: MYOB/6.66 (AN/ON)', 'Accept-Encoding: identity', 'Connection: close'];
+    // HTTP/1.0: no chunked coding comes back.
+    const lines = [`GET ${u.pathname}${u.search} HTTP/1.0`, `Host: ${host}`, `User-Agent: ${I2P_HTTP_USER_AGENT}`, 'Accept-Encoding: identity', 'Connection: close'];
     if (validators.etag) lines.push(`If-None-Match: ${validators.etag}`);
     if (validators.lastModified) lines.push(`If-Modified-Since: ${validators.lastModified}`);
     stream.write(`${lines.join('\r\n')}\r\n\r\n`);

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { base32Decode } from '../../data/base32.js';
-import { I2PBackendError, type I2PStreamBackend } from '../../gateway/i2p-backend.js';
+import { I2P_HTTP_USER_AGENT, I2PBackendError, type I2PStreamBackend } from '../../gateway/i2p-backend.js';
 import { hostNameProblem, parseDestination } from '../addressbook/host-name.js';
 import { featureUnavailable, featureUnavailableSchema, maybeSchema, notAvailable } from '../not-available.js';
 import type { AdminDeps } from './deps.js';
@@ -124,8 +124,7 @@ async function testSite(backend: I2PStreamBackend, host: string, port: number, p
     });
     stream.on('error', (e: Error) => done({ reachable: false, error: 'unreachable', detail: e.message }));
     stream.on('end', () => done({ reachable: false, error: 'protocol', detail: 'the stream closed before an HTTP status line' }));
-    // The user agent every I2P HTTP proxy sends, so the site learns nothing about the box.
-    stream.write(`HEAD ${path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: MYOB/6.66 (AN/ON)\r\nConnection: close\r\n\r\n`);
+    stream.write(`HEAD ${path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: ${I2P_HTTP_USER_AGENT}\r\nConnection: close\r\n\r\n`);
   });
 }
 
